@@ -1,0 +1,2 @@
+// Public API of @echodb/cli (filled in by its issue).
+export {}

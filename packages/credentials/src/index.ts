@@ -1,0 +1,2 @@
+// Public API of @echodb/credentials (filled in by its issue).
+export {}

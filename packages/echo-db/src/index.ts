@@ -1,0 +1,2 @@
+// Public API of @echodb/echo-db (filled in by its issue).
+export {}

@@ -1,0 +1,2 @@
+export { EchoError } from './errors'
+export { type Codec, type ProtobufType, protobufCodec } from './codec'

@@ -1,0 +1,2 @@
+// Public API of @echodb/models (filled in by its issue).
+export {}

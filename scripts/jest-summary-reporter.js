@@ -1,0 +1,11 @@
+// Prints one plain closing line ("tests: N passed, N failed, N skipped") after jest's own summary, so that
+// CI logs state the count in a form any reader can find.
+'use strict'
+class SummaryReporter {
+  onRunComplete (_contexts, results) {
+    const { numPassedTests, numFailedTests, numPendingTests, numTodoTests, numRuntimeErrorTestSuites } = results
+    const failed = numFailedTests + numRuntimeErrorTestSuites
+    process.stdout.write(`\ntests: ${numPassedTests} passed, ${failed} failed, ${numPendingTests + numTodoTests} skipped\n`)
+  }
+}
+module.exports = SummaryReporter
