@@ -1,0 +1,61 @@
+import type Hypercore from 'hypercore'
+import { type FeedId, feedId } from './timeframe'
+
+/** An Ed25519 key pair (libsodium layout: 32-byte public key, 64-byte secret key). */
+export interface KeyPair {
+  publicKey: Buffer
+  secretKey: Buffer
+}
+
+/**
+ * One hypercore held by a FeedStore. Writable feeds are ours (we hold the secret key); the others are read-only
+ * replicas that download every block, live, from whichever peer has it.
+ */
+export class Feed {
+  /** The feed's public key (32 bytes). */
+  readonly key: Buffer
+  /** Hash of the key: what peers announce on the wire, so that the key itself is never sent in clear. */
+  readonly discoveryKey: Buffer
+  /** Hex of the key, for maps. */
+  readonly id: FeedId
+
+  /** @internal Created by FeedStore only, after `core.ready()`. */
+  constructor (
+    /** The underlying hypercore session, for advanced use (events, `get`, `update`, `findingPeers`). */
+    readonly core: Hypercore
+  ) {
+    if (core.key === null || core.discoveryKey === null) throw new Error('Feed needs an opened hypercore')
+    this.key = core.key
+    this.discoveryKey = core.discoveryKey
+    this.id = feedId(core.key)
+  }
+
+  /** True when we hold the secret key and can append. */
+  get writable (): boolean {
+    return this.core.writable
+  }
+
+  /** Blocks known to exist: appended here, or proved by a peer (they may not be downloaded yet). */
+  get length (): number {
+    return this.core.length
+  }
+
+  /** Blocks from 0 stored locally without a gap. */
+  get downloaded (): number {
+    return this.core.contiguousLength
+  }
+
+  /**
+   * The feed's key pair, for our writable feeds only (null otherwise). A FeedAdmit credential must be signed by
+   * the feed key itself, so echo-db signs with this secret key.
+   */
+  get keyPair (): KeyPair | null {
+    const pair = this.core.keyPair
+    if (pair === null || !this.core.writable || pair.secretKey == null) return null
+    return { publicKey: pair.publicKey, secretKey: pair.secretKey }
+  }
+
+  toString (): string {
+    return `Feed(${this.id.slice(0, 8)}${this.writable ? ', writable' : ''}, length ${this.length})`
+  }
+}
