@@ -44,6 +44,12 @@ declare module 'hypercore' {
       force?: boolean
     }
 
+    /** The parts of a manifest ECHO sets; hypercore fills in the defaults (blake2b, ed25519, quorum 1). */
+    interface ManifestInput {
+      version?: number
+      signers: Array<{ publicKey: Uint8Array, namespace?: Uint8Array }>
+    }
+
     interface AppendResult {
       /** Length of the core after the append (the first appended block has index `length - blocks.length`). */
       length: number
@@ -85,6 +91,11 @@ declare module 'hypercore' {
     /** Largest block hypercore accepts in `append` (15 MiB). */
     static readonly MAX_SUGGESTED_BLOCK_SIZE: number
     static discoveryKey (key: Uint8Array): Buffer
+    /**
+     * The core key a manifest hashes to. Corestore 7 cores are not "compat" cores: their key is this hash of
+     * `{ version: 1, signers: [{ publicKey }] }`, not the signer's public key.
+     */
+    static key (manifest: Hypercore.ManifestInput, opts?: { compat?: boolean, version?: number }): Buffer
 
     readonly key: Buffer | null
     readonly discoveryKey: Buffer | null

@@ -46,7 +46,7 @@ export interface ReadErrorEvent {
 export interface FeedReaderEvents {
   /** A block or a message could not be decoded: it is skipped (reported when its position is delivered). */
   'decode-error': [event: DecodeErrorEvent]
-  /** Storage refused a read (e.g. the feed was closed). The reader stops reading that feed. */
+  /** The feed cannot be read any further (it was closed, or storage failed). The reader stops reading it. */
   'read-error': [event: ReadErrorEvent]
 }
 
@@ -91,8 +91,9 @@ class Cursor<T> {
   failed = false
   readonly onAppend: () => void
   readonly onDownload: (index: number) => void
+  readonly onClose: () => void
 
-  constructor (readonly feed: Feed, start: number, wake: (cursor: Cursor<T>) => void) {
+  constructor (readonly feed: Feed, start: number, wake: (cursor: Cursor<T>) => void, closed: (cursor: Cursor<T>) => void) {
     this.key = feed.key
     this.id = feed.id
     this.core = feed.core
@@ -105,8 +106,10 @@ class Cursor<T> {
       this.generation++
       if (this.waiting && index === this.position) wake(this)
     }
+    this.onClose = () => closed(this)
     this.core.on('append', this.onAppend)
     this.core.on('download', this.onDownload)
+    this.core.on('close', this.onClose)
   }
 
   detach (): void {
@@ -114,6 +117,7 @@ class Cursor<T> {
     this.head = null
     this.core.off('append', this.onAppend)
     this.core.off('download', this.onDownload)
+    this.core.off('close', this.onClose)
   }
 }
 
@@ -143,6 +147,9 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
   private loading = 0
   private closed = false
   private readonly wakeBound = (cursor: Cursor<T>): void => this.load(cursor)
+  private readonly closedBound = (cursor: Cursor<T>): void => {
+    if (!cursor.loading) this.fail(cursor, cursor.position, 'the feed was closed')
+  }
 
   readonly stats = {
     blocks: 0,
@@ -170,7 +177,7 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
     const start = options.start ?? 0
     if (!Number.isInteger(start) || start < 0) throw new InvalidOptionError('start', start, 'must be an integer >= 0')
     if (this.cursors.has(feed.id)) throw new FeedAlreadyAddedError(feed.key)
-    const cursor = new Cursor<T>(feed, start, this.wakeBound)
+    const cursor = new Cursor<T>(feed, start, this.wakeBound, this.closedBound)
     this.cursors.set(feed.id, cursor)
     log('reading %s from %d', feed.id.slice(0, 8), start)
     this.load(cursor)
@@ -277,6 +284,7 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
   private load (cursor: Cursor<T>): void {
     if (this.closed || cursor.removed || cursor.failed || cursor.loading || cursor.head !== null) return
     const index = cursor.position
+    if (cursor.core.closing !== null) return this.fail(cursor, index, 'the feed was closed')
     if (index >= this.endOf(cursor)) {
       cursor.waiting = false
       return
@@ -312,13 +320,18 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
   private loadFailed (cursor: Cursor<T>, index: number, err: unknown): void {
     cursor.loading = false
     this.loading--
-    if (!this.closed && !cursor.removed) {
-      cursor.failed = true
-      this.stats.readErrors++
-      log('read of %s block %d failed: %s', cursor.id.slice(0, 8), index, reason(err))
-      this.emit('read-error', { feedKey: cursor.key, blockIndex: index, reason: reason(err) })
-    }
+    this.fail(cursor, index, reason(err))
     this.pump()
+  }
+
+  /** The feed cannot be read any further (closed, or storage failed): report it once and stop reading it. */
+  private fail (cursor: Cursor<T>, index: number, why: string): void {
+    if (this.closed || cursor.removed || cursor.failed) return
+    cursor.failed = true
+    cursor.waiting = false
+    this.stats.readErrors++
+    log('reading %s stopped at block %d: %s', cursor.id.slice(0, 8), index, why)
+    this.emit('read-error', { feedKey: cursor.key, blockIndex: index, reason: why })
   }
 
   private decode (cursor: Cursor<T>, blockIndex: number, bytes: Uint8Array): ReadBlock<T> {

@@ -1,4 +1,4 @@
-import type Hypercore from 'hypercore'
+import Hypercore from 'hypercore'
 import { type FeedId, feedId } from './timeframe'
 
 /** An Ed25519 key pair (libsodium layout: 32-byte public key, 64-byte secret key). */
@@ -46,8 +46,9 @@ export class Feed {
   }
 
   /**
-   * The feed's key pair, for our writable feeds only (null otherwise). A FeedAdmit credential must be signed by
-   * the feed key itself, so echo-db signs with this secret key.
+   * The feed's signing key pair, for our writable feeds only (null otherwise). A FeedAdmit credential must be
+   * signed by the feed itself, so echo-db signs with this secret key. NOTE: `keyPair.publicKey` is NOT `key`:
+   * a Corestore 7 feed key is the hash of the feed's manifest; `feedKeyFromSigner(keyPair.publicKey)` gives `key`.
    */
   get keyPair (): KeyPair | null {
     const pair = this.core.keyPair
@@ -58,4 +59,13 @@ export class Feed {
   toString (): string {
     return `Feed(${this.id.slice(0, 8)}${this.writable ? ', writable' : ''}, length ${this.length})`
   }
+}
+
+/**
+ * The feed key of the feed whose blocks `signerPublicKey` signs (Corestore 7 feeds: the hash of the manifest
+ * `{ version: 1, signers: [{ publicKey }] }`). A verifier of "signed by the feed itself" checks the signature
+ * with `signerPublicKey` AND that `feedKeyFromSigner(signerPublicKey)` equals the feed key.
+ */
+export function feedKeyFromSigner (signerPublicKey: Uint8Array): Buffer {
+  return Hypercore.key({ version: 1, signers: [{ publicKey: signerPublicKey }] })
 }

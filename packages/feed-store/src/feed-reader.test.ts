@@ -1,0 +1,308 @@
+import type { Codec } from './codec'
+import { encodeFeedBlock } from './feed-block'
+import type { Feed } from './feed'
+import { FeedReader, type DecodeErrorEvent, type ReadBlock } from './feed-reader'
+import { FeedWriter } from './feed-writer'
+import { causalSelector, type Selector } from './selector'
+import { Timeframe } from './timeframe'
+import { Cleanup, jsonCodec, pipeStores, textCodec } from './test-fixtures/helpers'
+
+const cleanup = new Cleanup()
+afterEach(async () => await cleanup.run())
+
+function reader<T = string> (options: { selector?: Selector, codec?: Codec<T> } = {}): FeedReader<T> {
+  const r = new FeedReader<T>({ codec: options.codec ?? (textCodec as unknown as Codec<T>), selector: options.selector })
+  cleanup.defer(async () => await r.close())
+  return r
+}
+
+async function take<T> (r: FeedReader<T>, n: number): Promise<Array<ReadBlock<T>>> {
+  const out: Array<ReadBlock<T>> = []
+  for (let i = 0; i < n; i++) {
+    const next = await r.next()
+    if (next.done === true) throw new Error('reader ended early')
+    out.push(next.value)
+  }
+  return out
+}
+
+/** Appends one block per message (awaited), each stamped with the timeframe given. */
+async function appendBlocks (feed: Feed, blocks: Array<{ text: string, timeframe?: Timeframe }>): Promise<void> {
+  for (const b of blocks) await feed.core.append(Buffer.from(encodeFeedBlock((b.timeframe ?? new Timeframe()).toProto(), [Buffer.from(b.text)])))
+}
+
+const label = (blocks: Array<ReadBlock<string>>): string[] => blocks.map((b) => b.messages.map((m) => m.message).join('+'))
+
+/** Resolves to 'pending' if `promise` has not settled within a few event-loop turns. */
+async function stillPending (promise: Promise<unknown>): Promise<boolean> {
+  let settled = false
+  void promise.then(() => { settled = true }, () => { settled = true })
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+  return !settled
+}
+
+describe('FeedReader', () => {
+  test('delivers one feed in order with positions, then waits live for new blocks', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    const writer = new FeedWriter(feed, { codec: textCodec })
+    await writer.write('a')
+    await writer.writeAll(['b', 'c'])
+    const r = reader()
+    r.addFeed(feed)
+    const [first, second] = await take(r, 2)
+    expect(first.feedKey.equals(feed.key)).toBe(true)
+    expect(first.blockIndex).toBe(0)
+    expect(first.messages).toEqual([{ indexInBlock: 0, message: 'a' }])
+    expect(second.blockIndex).toBe(1)
+    expect(second.messages).toEqual([{ indexInBlock: 0, message: 'b' }, { indexInBlock: 1, message: 'c' }])
+    const pending = r.next()
+    expect(await stillPending(pending)).toBe(true)
+    await writer.write('d')
+    const third = await pending
+    expect(third.value?.messages[0].message).toBe('d')
+    expect(r.stats).toMatchObject({ blocks: 3, messages: 4, corruptBlocks: 0 })
+  })
+
+  test('default selector orders heads by timeframe sum, then feed key, then block index', async () => {
+    const store = await cleanup.store()
+    const [a, b] = await Promise.all([store.createFeed(), store.createFeed()])
+    const tf = (sum: number): Timeframe => new Timeframe([[Buffer.alloc(32, 0xee), sum]].filter(([, n]) => n !== 0) as Array<[Buffer, number]>)
+    await appendBlocks(a, [{ text: 'a0', timeframe: tf(0) }, { text: 'a1', timeframe: tf(2) }, { text: 'a2', timeframe: tf(4) }])
+    await appendBlocks(b, [{ text: 'b0', timeframe: tf(1) }, { text: 'b1', timeframe: tf(3) }, { text: 'b2', timeframe: tf(4) }])
+    const r = reader()
+    r.addFeed(a)
+    r.addFeed(b)
+    const [lower, higher] = a.id < b.id ? ['a2', 'b2'] : ['b2', 'a2']
+    expect(label(await take(r, 6))).toEqual(['a0', 'b0', 'a1', 'b1', lower, higher])
+  })
+
+  test('a custom selector decides which head is delivered, and may hold all of them', async () => {
+    const store = await cleanup.store()
+    const [a, b] = await Promise.all([store.createFeed(), store.createFeed()])
+    await appendBlocks(a, [{ text: 'a0' }, { text: 'a1' }])
+    await appendBlocks(b, [{ text: 'b0' }, { text: 'b1' }])
+    let allowA = false
+    const seen: number[] = []
+    const r = reader({
+      selector: (candidates) => {
+        seen.push(candidates.length)
+        return candidates.find((c) => c.feedId === b.id) ?? (allowA ? candidates[0] : undefined)
+      }
+    })
+    r.addFeed(a)
+    r.addFeed(b)
+    expect(label(await take(r, 2))).toEqual(['b0', 'b1'])
+    // Both heads were candidates together: at most one block per feed.
+    expect(Math.max(...seen)).toBe(2)
+    const pending = r.next()
+    expect(await stillPending(pending)).toBe(true)
+    allowA = true
+    r.reconsider()
+    expect((await pending).value?.messages[0].message).toBe('a0')
+  })
+
+  test('the causal selector holds a block until its timeframe is processed', async () => {
+    const store = await cleanup.store()
+    const [a, b] = await Promise.all([store.createFeed(), store.createFeed()])
+    // b0 was written after its writer processed a0 and a1.
+    await appendBlocks(b, [{ text: 'b0', timeframe: new Timeframe([[a.key, 2]]) }])
+    const processed = new Timeframe()
+    const r = reader({ selector: causalSelector(() => processed) })
+    r.addFeed(a)
+    r.addFeed(b)
+    const pending = r.next()
+    expect(await stillPending(pending)).toBe(true)
+    await appendBlocks(a, [{ text: 'a0' }, { text: 'a1' }])
+    const delivered: string[] = []
+    let result = await pending
+    for (let i = 0; i < 3; i++) {
+      const block = result.value as ReadBlock<string>
+      delivered.push(block.messages[0].message)
+      processed.set(block.feedKey, block.blockIndex + 1)
+      if (i < 2) result = await r.next()
+    }
+    expect(delivered).toEqual(['a0', 'a1', 'b0'])
+  })
+
+  test('feeds added mid-stream join the order; start resumes at a given block', async () => {
+    const store = await cleanup.store()
+    const [a, b] = await Promise.all([store.createFeed(), store.createFeed()])
+    await appendBlocks(a, [{ text: 'a0' }, { text: 'a1' }])
+    await appendBlocks(b, [{ text: 'b0' }, { text: 'b1' }, { text: 'b2' }])
+    const r = reader()
+    r.addFeed(a)
+    expect(label(await take(r, 1))).toEqual(['a0'])
+    r.addFeed(b, { start: 1 })
+    const rest = await take(r, 3)
+    expect(label(rest).sort()).toEqual(['a1', 'b1', 'b2'])
+    expect(rest.find((x) => x.feedId === b.id)?.blockIndex).toBe(1)
+    expect(r.delivered().get(a.key)).toBe(2)
+    expect(r.delivered().get(b.key)).toBe(3)
+    expect(() => r.addFeed(a)).toThrow('already')
+  })
+
+  test('setEnd cuts a feed (also before it is added); lifting the cut resumes it', async () => {
+    const store = await cleanup.store()
+    const a = await store.createFeed()
+    await appendBlocks(a, [{ text: 'a0' }, { text: 'a1' }, { text: 'a2' }])
+    const r = reader()
+    r.setEnd(a.key, 2)
+    r.addFeed(a)
+    expect(label(await take(r, 2))).toEqual(['a0', 'a1'])
+    const pending = r.next()
+    expect(await stillPending(pending)).toBe(true)
+    expect(r.progress()).toEqual([{ feedKey: a.key, feedId: a.id, length: 3, downloaded: 3, delivered: 2, end: 2 }])
+    r.setEnd(a.key, undefined)
+    expect((await pending).value?.messages[0].message).toBe('a2')
+  })
+
+  test('setEnd drops a head already loaded past the cut; removeFeed stops a feed', async () => {
+    const store = await cleanup.store()
+    const [a, b] = await Promise.all([store.createFeed(), store.createFeed()])
+    await appendBlocks(a, [{ text: 'a0' }, { text: 'a1' }])
+    await appendBlocks(b, [{ text: 'b0' }])
+    const r = reader({ selector: (c) => c.find((x) => x.feedId === b.id) })
+    r.addFeed(a)
+    r.addFeed(b)
+    expect(label(await take(r, 1))).toEqual(['b0'])
+    r.setEnd(a.key, 0) // a0 is loaded as a head; it must not be delivered
+    expect(r.removeFeed(b.key)).toBe(true)
+    expect(r.removeFeed(b.key)).toBe(false)
+    expect(r.hasFeed(b.key)).toBe(false)
+    const pending = r.next()
+    expect(await stillPending(pending)).toBe(true)
+    await r.close()
+    expect((await pending).done).toBe(true)
+  })
+
+  test('a corrupt block is reported with feed key, block index and reason, delivered empty, and skipped', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    await appendBlocks(feed, [{ text: 'ok0' }])
+    await feed.core.append(Buffer.from([0x0a, 0xff, 0xff, 0x01])) // a timeframe field claiming more bytes than exist
+    await appendBlocks(feed, [{ text: 'ok2' }])
+    const events: DecodeErrorEvent[] = []
+    const r = reader()
+    r.on('decode-error', (e) => events.push(e))
+    r.addFeed(feed)
+    const blocks = await take(r, 3)
+    expect(label(blocks)).toEqual(['ok0', '', 'ok2'])
+    expect(blocks[1].decodeError).toMatch(/undecodable feed block/)
+    expect(blocks[1].blockIndex).toBe(1)
+    expect(events).toHaveLength(1)
+    expect(events[0].feedKey.equals(feed.key)).toBe(true)
+    expect(events[0].blockIndex).toBe(1)
+    expect(events[0].indexInBlock).toBeUndefined()
+    expect(typeof events[0].reason).toBe('string')
+    expect(r.stats.corruptBlocks).toBe(1)
+  })
+
+  test('an undecodable message is reported with its index; the rest of its block is delivered', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    await feed.core.append(Buffer.from(encodeFeedBlock({}, [Buffer.from('{"a":1}'), Buffer.from('not json'), Buffer.from('2')])))
+    const events: DecodeErrorEvent[] = []
+    const r = reader<unknown>({ codec: jsonCodec })
+    r.on('decode-error', (e) => events.push(e))
+    r.addFeed(feed)
+    const [block] = await take(r, 1)
+    expect(block.messages).toEqual([{ indexInBlock: 0, message: { a: 1 } }, { indexInBlock: 2, message: 2 }])
+    expect(block.rejected).toEqual([{ indexInBlock: 1, reason: expect.any(String) }])
+    expect(events).toEqual([{ feedKey: feed.key, blockIndex: 0, indexInBlock: 1, reason: expect.any(String) }])
+    expect(r.stats.corruptMessages).toBe(1)
+  })
+
+  test('close during a read resolves the pending next() as done and removes the listeners', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    const before = feed.core.listenerCount('append') + feed.core.listenerCount('download')
+    const r = reader()
+    r.addFeed(feed)
+    const pending = r.next()
+    const second = r.next()
+    expect(await stillPending(pending)).toBe(true)
+    await r.close()
+    expect(await pending).toEqual({ done: true, value: undefined })
+    expect(await second).toEqual({ done: true, value: undefined })
+    expect(await r.next()).toEqual({ done: true, value: undefined })
+    expect(feed.core.listenerCount('append') + feed.core.listenerCount('download')).toBe(before)
+    expect(() => r.addFeed(feed)).toThrow('closed')
+  })
+
+  test('for await ... of ends when the reader is closed, and breaking out closes it', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    await appendBlocks(feed, [{ text: 'x' }, { text: 'y' }])
+    const r = reader()
+    r.addFeed(feed)
+    const got: string[] = []
+    for await (const block of r) {
+      got.push(block.messages[0].message)
+      if (got.length === 2) setImmediate(() => { void r.close() })
+    }
+    expect(got).toEqual(['x', 'y'])
+    const r2 = reader()
+    r2.addFeed(feed)
+    for await (const block of r2) { expect(block.blockIndex).toBe(0); break }
+    expect(r2.isClosed).toBe(true)
+  })
+
+  test('holds at most one block per feed ahead of the consumer', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    await appendBlocks(feed, Array.from({ length: 20 }, (_, i) => ({ text: `m${i}` })))
+    const get = jest.spyOn(feed.core, 'get')
+    const r = reader()
+    r.addFeed(feed)
+    await take(r, 3)
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+    // Three delivered, one loaded ahead, nothing more.
+    expect(get).toHaveBeenCalledTimes(4)
+  })
+
+  test('a selector that returns a foreign block fails that read', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    await appendBlocks(feed, [{ text: 'x' }])
+    const r = reader({ selector: (c) => ({ ...c[0] }) })
+    r.addFeed(feed)
+    await expect(r.next()).rejects.toMatchObject({ code: 'INVALID_SELECTION' })
+  })
+
+  test('live delivery of blocks replicated after the reader started (piped stream)', async () => {
+    const writerStore = await cleanup.store()
+    const readerStore = await cleanup.store()
+    const source = await writerStore.createFeed()
+    const writer = new FeedWriter(source, { codec: textCodec })
+    await writer.write('before replication')
+    const replica = await readerStore.openFeed(source.key)
+    const r = reader()
+    r.addFeed(replica)
+    const first = r.next()
+    expect(await stillPending(first)).toBe(true)
+    cleanup.defer(pipeStores(writerStore, readerStore))
+    expect((await first).value?.messages[0].message).toBe('before replication')
+    // Written after the reader is already waiting on the replica.
+    const burst = Array.from({ length: 500 }, (_, i) => `live ${i}`)
+    await Promise.all(burst.map(async (m) => await writer.write(m)))
+    const got: string[] = []
+    while (got.length < burst.length) {
+      const next = await r.next()
+      for (const m of (next.value as ReadBlock<string>).messages) got.push(m.message)
+    }
+    expect(got).toEqual(burst)
+    const [progress] = r.progress()
+    expect(progress.delivered).toBe(replica.length)
+  })
+
+  test('a feed that cannot be read is reported once and the other feeds go on', async () => {
+    const store = await cleanup.store()
+    const feed = await store.createFeed()
+    await appendBlocks(feed, [{ text: 'lost' }])
+    const other = await (await cleanup.store()).createFeed()
+    await appendBlocks(other, [{ text: 'other' }])
+    await store.close()
+    const r = reader()
+    const errors: Array<{ feedKey: Buffer, blockIndex: number, reason: string }> = []
+    r.on('read-error', (e) => errors.push(e))
+    r.addFeed(feed)
+    r.addFeed(other)
+    expect(label(await take(r, 1))).toEqual(['other'])
+    expect(errors).toEqual([{ feedKey: feed.key, blockIndex: 0, reason: expect.stringMatching(/closed/i) }])
+    expect(r.stats.readErrors).toBe(1)
+  })
+})
