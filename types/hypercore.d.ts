@@ -122,6 +122,8 @@ declare module 'hypercore' {
     has (start: number, end?: number): Promise<boolean>
     update (opts?: Hypercore.UpdateOptions): Promise<boolean>
     download (range?: Hypercore.DownloadRange): Hypercore.Download
+    /** Cuts the core to `newLength` blocks, starting a new fork (writable cores only). */
+    truncate (newLength?: number, opts?: number | { fork?: number }): Promise<void>
     /** Marks the core as still looking for peers; call the returned function when discovery is done. */
     findingPeers (): () => void
     info (): Promise<Hypercore.Info>

@@ -305,4 +305,26 @@ describe('FeedReader', () => {
     expect(errors).toEqual([{ feedKey: feed.key, blockIndex: 0, reason: expect.stringMatching(/closed/i) }])
     expect(r.stats.readErrors).toBe(1)
   })
+
+  test('a fork that cuts delivered blocks is reported and stops the feed; a fork past them is read again', async () => {
+    const store = await cleanup.store()
+    const [a, b] = await Promise.all([store.createFeed(), store.createFeed()])
+    await appendBlocks(a, [{ text: 'a0' }, { text: 'a1' }, { text: 'a2' }])
+    await appendBlocks(b, [{ text: 'b0' }, { text: 'b1' }])
+    const errors: Array<{ blockIndex: number, reason: string }> = []
+    const r = reader({ selector: (c) => c.find((x) => x.feedId === b.id) ?? c.find((x) => x.blockIndex < 2) })
+    r.on('read-error', (e) => errors.push(e))
+    r.addFeed(a)
+    r.addFeed(b)
+    expect(label(await take(r, 1))).toEqual(['b0'])
+    // b's head is b1 (loaded, not delivered): cutting b to 1 drops it; b1' written on the new fork is delivered.
+    await b.core.truncate(1)
+    await appendBlocks(b, [{ text: 'b1 after fork' }])
+    expect(label(await take(r, 1))).toEqual(['b1 after fork'])
+    expect(label(await take(r, 2))).toEqual(['a0', 'a1'])
+    // a delivered a0 and a1: cutting it to 1 rewrites history the consumer already saw.
+    await a.core.truncate(1)
+    expect(errors).toEqual([{ feedKey: a.key, blockIndex: 1, reason: expect.stringMatching(/truncated to 1 blocks/) }])
+    expect(r.stats.readErrors).toBe(1)
+  })
 })

@@ -46,7 +46,10 @@ export interface ReadErrorEvent {
 export interface FeedReaderEvents {
   /** A block or a message could not be decoded: it is skipped (reported when its position is delivered). */
   'decode-error': [event: DecodeErrorEvent]
-  /** The feed cannot be read any further (it was closed, or storage failed). The reader stops reading it. */
+  /**
+   * The feed cannot be read any further: it was closed, storage failed, or it was truncated below what was already
+   * delivered (a fork). The reader stops reading it; `blockIndex` is where reading stopped.
+   */
   'read-error': [event: ReadErrorEvent]
 }
 
@@ -74,6 +77,15 @@ export interface AddFeedOptions {
 }
 
 const NO_REJECTS: RejectedMessage[] = []
+/** Marks a read that raced a fork of its feed. */
+const STALE = Symbol('stale')
+
+/** What a cursor tells its reader about its feed's hypercore events. */
+interface CursorHost<T> {
+  wake: (cursor: Cursor<T>) => void
+  closed: (cursor: Cursor<T>) => void
+  truncated: (cursor: Cursor<T>, length: number, fork: number) => void
+}
 
 class Cursor<T> {
   readonly key: Buffer
@@ -89,27 +101,33 @@ class Cursor<T> {
   generation = 0
   removed = false
   failed = false
-  readonly onAppend: () => void
-  readonly onDownload: (index: number) => void
-  readonly onClose: () => void
+  private readonly onAppend: () => void
+  private readonly onDownload: (index: number) => void
+  private readonly onClose: () => void
+  private readonly onTruncate: (length: number, fork: number) => void
 
-  constructor (readonly feed: Feed, start: number, wake: (cursor: Cursor<T>) => void, closed: (cursor: Cursor<T>) => void) {
+  constructor (readonly feed: Feed, start: number, host: CursorHost<T>) {
     this.key = feed.key
     this.id = feed.id
     this.core = feed.core
     this.position = start
     this.onAppend = () => {
       this.generation++
-      if (this.waiting) wake(this)
+      if (this.waiting) host.wake(this)
     }
     this.onDownload = (index) => {
       this.generation++
-      if (this.waiting && index === this.position) wake(this)
+      if (this.waiting && index === this.position) host.wake(this)
     }
-    this.onClose = () => closed(this)
+    this.onClose = () => host.closed(this)
+    this.onTruncate = (length, fork) => {
+      this.generation++
+      host.truncated(this, length, fork)
+    }
     this.core.on('append', this.onAppend)
     this.core.on('download', this.onDownload)
     this.core.on('close', this.onClose)
+    this.core.on('truncate', this.onTruncate)
   }
 
   detach (): void {
@@ -118,6 +136,7 @@ class Cursor<T> {
     this.core.off('append', this.onAppend)
     this.core.off('download', this.onDownload)
     this.core.off('close', this.onClose)
+    this.core.off('truncate', this.onTruncate)
   }
 }
 
@@ -146,9 +165,12 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
   private waiters: Array<Waiter<T>> = []
   private loading = 0
   private closed = false
-  private readonly wakeBound = (cursor: Cursor<T>): void => this.load(cursor)
-  private readonly closedBound = (cursor: Cursor<T>): void => {
-    if (!cursor.loading) this.fail(cursor, cursor.position, 'the feed was closed')
+  private readonly host: CursorHost<T> = {
+    wake: (cursor) => this.load(cursor),
+    closed: (cursor) => {
+      if (!cursor.loading) this.fail(cursor, cursor.position, 'the feed was closed')
+    },
+    truncated: (cursor, length, fork) => this.truncated(cursor, length, fork)
   }
 
   readonly stats = {
@@ -177,7 +199,7 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
     const start = options.start ?? 0
     if (!Number.isInteger(start) || start < 0) throw new InvalidOptionError('start', start, 'must be an integer >= 0')
     if (this.cursors.has(feed.id)) throw new FeedAlreadyAddedError(feed.key)
-    const cursor = new Cursor<T>(feed, start, this.wakeBound, this.closedBound)
+    const cursor = new Cursor<T>(feed, start, this.host)
     this.cursors.set(feed.id, cursor)
     log('reading %s from %d', feed.id.slice(0, 8), start)
     this.load(cursor)
@@ -297,17 +319,21 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
     cursor.loading = true
     this.loading++
     const generation = cursor.generation
+    const fork = cursor.core.fork
     cursor.core.get(index, { wait: false }).then(
-      (bytes) => this.loaded(cursor, index, generation, bytes),
+      (bytes) => this.loaded(cursor, index, generation, cursor.core.fork === fork ? bytes : STALE),
       (err: unknown) => this.loadFailed(cursor, index, err)
     )
   }
 
-  private loaded (cursor: Cursor<T>, index: number, generation: number, bytes: Buffer | null): void {
+  private loaded (cursor: Cursor<T>, index: number, generation: number, bytes: Buffer | null | typeof STALE): void {
     cursor.loading = false
     this.loading--
     if (this.closed || cursor.removed) return this.pump()
-    if (bytes === null) {
+    if (bytes === STALE) {
+      // The feed forked while we read: what we read may be gone. Read again at the new fork.
+      this.load(cursor)
+    } else if (bytes === null) {
       // Not stored yet. If an event came while we looked, look again; otherwise sleep until one comes.
       if (cursor.generation !== generation) this.load(cursor)
       else cursor.waiting = true
@@ -324,7 +350,21 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
     this.pump()
   }
 
-  /** The feed cannot be read any further (closed, or storage failed): report it once and stop reading it. */
+  /**
+   * The feed forked (its writer truncated it). A held head past the new length is dropped and read again; if
+   * blocks already delivered were cut, the feed's history changed under us: report it and stop reading it.
+   */
+  private truncated (cursor: Cursor<T>, length: number, fork: number): void {
+    if (cursor.head !== null && cursor.head.blockIndex >= length) cursor.head = null
+    if (length < cursor.position) {
+      this.fail(cursor, length, `the feed was truncated to ${length} blocks (fork ${fork}) after ${cursor.position} were delivered`)
+    } else {
+      this.load(cursor)
+    }
+    this.pump()
+  }
+
+  /** The feed cannot be read any further (closed, truncated, or storage failed): report it once, stop reading it. */
   private fail (cursor: Cursor<T>, index: number, why: string): void {
     if (this.closed || cursor.removed || cursor.failed) return
     cursor.failed = true

@@ -104,6 +104,22 @@ describe('FeedStore', () => {
     expect((await replica.core.get(2, { wait: false }))?.toString()).toBe('3')
   })
 
+  test('feeds created and opened after replication started replicate on the open stream', async () => {
+    const a = await cleanup.store()
+    const b = await cleanup.store()
+    cleanup.defer(pipeStores(a, b))
+    const late = await a.createFeed()
+    await late.core.append([Buffer.from('x'), Buffer.from('y')])
+    const replica = await b.openFeed(late.key)
+    await until(() => replica.downloaded === 2)
+    // And in the other direction, over the same stream.
+    const back = await b.createFeed()
+    await back.core.append(Buffer.from('z'))
+    const backReplica = await a.openFeed(back.key)
+    await until(() => backReplica.downloaded === 1)
+    expect((await backReplica.core.get(0))?.toString()).toBe('z')
+  })
+
   test('close while replicating does not crash and the store reopens', async () => {
     const dirB = await cleanup.dir()
     const a = await cleanup.store()
