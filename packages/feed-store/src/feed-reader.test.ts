@@ -327,4 +327,21 @@ describe('FeedReader', () => {
     expect(errors).toEqual([{ feedKey: a.key, blockIndex: 1, reason: expect.stringMatching(/truncated to 1 blocks/) }])
     expect(r.stats.readErrors).toBe(1)
   })
+
+  test('selectors and listeners may call back into the reader', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    await appendBlocks(feed, [{ text: 'a' }, { text: 'b' }])
+    await feed.core.append(Buffer.from([0xff]))
+    await appendBlocks(feed, [{ text: 'never' }])
+    let r: FeedReader<string> | undefined
+    let calls = 0
+    r = reader({ selector: (c) => { calls++; r?.reconsider(); return c[0] } })
+    r.on('decode-error', () => { void r?.close() })
+    r.addFeed(feed)
+    expect(label(await take(r, 2))).toEqual(['a', 'b'])
+    const corrupt = await r.next()
+    expect(corrupt.value?.decodeError).toBeDefined()
+    expect(await r.next()).toEqual({ done: true, value: undefined })
+    expect(calls).toBeGreaterThanOrEqual(3)
+  })
 })

@@ -165,6 +165,8 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
   private waiters: Array<Waiter<T>> = []
   private loading = 0
   private closed = false
+  private pumping = false
+  private repump = false
   private readonly host: CursorHost<T> = {
     wake: (cursor) => this.load(cursor),
     closed: (cursor) => {
@@ -405,6 +407,24 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
 
   /** Delivers heads to waiting consumers while the selector picks one. */
   private pump (): void {
+    // A selector or an event listener may call back into the reader (reconsider, setEnd, close...): run the loop
+    // once and let it pick up whatever changed instead of recursing.
+    if (this.pumping) {
+      this.repump = true
+      return
+    }
+    this.pumping = true
+    try {
+      do {
+        this.repump = false
+        this.deliver()
+      } while (this.repump)
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private deliver (): void {
     // Choose only when no local read is in flight, so that the selector sees every head that is available.
     while (!this.closed && this.waiters.length > 0 && this.loading === 0) {
       const candidates: Array<ReadBlock<T>> = []
@@ -423,14 +443,16 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
         continue
       }
       if (chosen == null) return
+      const waiter = this.waiters.shift()
+      if (waiter === undefined) return
 
       const cursor = this.cursors.get(chosen.feedId) as Cursor<T>
       const block = cursor.head as ReadBlock<T>
       cursor.head = null
       cursor.position++
-      this.report(block)
-      ;(this.waiters.shift() as Waiter<T>).resolve({ done: false, value: block })
       this.load(cursor)
+      waiter.resolve({ done: false, value: block })
+      this.report(block)
     }
   }
 
