@@ -2,6 +2,7 @@
 export { ModelError, type ModelErrorCode } from './errors'
 export { compareOrder, isOrderStamp, type MutationMeta, type OrderStamp } from './order'
 export { isValidTypeUrl, assertTypeUrl } from './type-url'
+export { encodeStamp as encodeOrderStamp, decodeStamp as decodeOrderStamp } from './stamp-codec'
 export {
   Model, defineModelType, checkModelType, canReadVersion,
   type AnyModel, type EncodedModel, type ModelContext, type ModelListener, type ModelType, type ModelTypeSpec,
