@@ -1,0 +1,139 @@
+import debug from 'debug'
+import type { Level } from 'level'
+import { echo } from '@echodb/proto'
+import { Timeframe } from '@echodb/feed-store'
+import type { OrderStamp } from '@echodb/models'
+import type { Item } from './item'
+import type { RestoredItem } from './database'
+
+const log = debug('echo:echo-db:item-store')
+
+export const SNAPSHOT_FORMAT = 1
+
+/** A party snapshot as loaded: the head and every item record. */
+export interface LoadedSnapshot {
+  timeframe: Timeframe
+  partyState: Uint8Array
+  processedMessages: number
+  items: RestoredItem[]
+}
+
+function stampToRecord (stamp: OrderStamp | undefined): echo.IOrderStampRecord | undefined {
+  if (stamp === undefined) return undefined
+  return { seq: stamp.seq, feedKey: Buffer.from(stamp.feed, 'hex'), block: stamp.block, index: stamp.index }
+}
+
+function stampFromRecord (record: echo.IOrderStampRecord | null | undefined): OrderStamp | undefined {
+  if (record === null || record === undefined) return undefined
+  return { seq: record.seq ?? 0, feed: Buffer.from(record.feedKey ?? []).toString('hex'), block: record.block ?? 0, index: record.index ?? 0 }
+}
+
+/** Encodes an item as one ItemSnapshot record. */
+export function encodeItem (item: Item): Uint8Array {
+  const g = item.genesis
+  const model = item.encodedModel
+  const snapshot = model.snapshotEncoded()
+  return echo.ItemSnapshot.encode({
+    itemId: g.id,
+    modelType: g.modelType,
+    modelVersion: g.modelVersion,
+    itemType: g.type,
+    parentId: item.parentId ?? '',
+    parentStamp: stampToRecord(item.parentStamp),
+    deleted: item.deleted,
+    deletedStamp: stampToRecord(item.deletedStamp),
+    link: g.link,
+    system: g.system,
+    creatorKey: g.creator,
+    createdStamp: stampToRecord(g.created),
+    modelSnapshot: item.dormant === undefined ? snapshot : undefined,
+    dormantSnapshot: item.dormant !== undefined ? snapshot : undefined
+  }).finish()
+}
+
+/** Decodes an ItemSnapshot record; throws on a malformed one (the caller falls back to a full replay). */
+export function decodeItem (bytes: Uint8Array): RestoredItem {
+  const r = echo.ItemSnapshot.decode(bytes)
+  const created = stampFromRecord(r.createdStamp)
+  if (r.itemId === '' || r.modelType === '' || created === undefined) throw new Error('item snapshot record lacks id, model type or creation stamp')
+  const link = r.link !== null && r.link !== undefined ? { sourceId: r.link.sourceId ?? '', targetId: r.link.targetId ?? '' } : undefined
+  return {
+    genesis: {
+      id: r.itemId,
+      modelType: r.modelType,
+      modelVersion: r.modelVersion,
+      type: r.itemType,
+      link,
+      system: r.system,
+      creator: r.creatorKey,
+      created
+    },
+    parentId: r.parentId,
+    parentStamp: stampFromRecord(r.parentStamp),
+    deleted: r.deleted,
+    deletedStamp: stampFromRecord(r.deletedStamp),
+    modelSnapshot: r.modelSnapshot.length > 0 || r.dormantSnapshot.length === 0 ? r.modelSnapshot : undefined,
+    dormantSnapshot: r.dormantSnapshot.length > 0 ? r.dormantSnapshot : undefined
+  }
+}
+
+/**
+ * ItemStore: the latest snapshot of each party in level. Keys: `head!<party>` (PartySnapshot) and
+ * `item!<party>!<item id>` (ItemSnapshot). A save writes the head and the items that changed since the previous
+ * save in one atomic batch; items are never removed (deletion is soft), so head and records always agree.
+ */
+export class ItemStore {
+  private readonly _db
+
+  constructor (root: Level<string, string>) {
+    this._db = root.sublevel<string, Uint8Array>('items', { valueEncoding: 'view' })
+  }
+
+  /**
+   * Saves a snapshot. `items` are the records of items changed since the last save; `itemCount` the total.
+   * Resolves once the batch is durable in level.
+   */
+  async save (partyKey: string, head: { timeframe: Timeframe, partyState: Uint8Array, itemCount: number, processedMessages: number }, items: Array<[string, Uint8Array]>): Promise<void> {
+    const headBytes = echo.PartySnapshot.encode({
+      format: SNAPSHOT_FORMAT,
+      timeframe: head.timeframe.toProto(),
+      partyState: head.partyState,
+      itemCount: head.itemCount,
+      processedMessages: head.processedMessages
+    }).finish()
+    const ops: Array<{ type: 'put', key: string, value: Uint8Array }> = items.map(([id, value]) => ({ type: 'put', key: `item!${partyKey}!${id}`, value }))
+    ops.push({ type: 'put', key: `head!${partyKey}`, value: headBytes })
+    await this._db.batch(ops)
+    log('saved snapshot of %s: %d items changed, %d in all, timeframe sum %d', partyKey, items.length, head.itemCount, head.timeframe.sum)
+  }
+
+  /** The latest snapshot, or undefined when there is none or it is unreadable (then a full replay is done). */
+  async load (partyKey: string): Promise<LoadedSnapshot | undefined> {
+    const headBytes = await this._db.get(`head!${partyKey}`)
+    if (headBytes === undefined) return undefined
+    try {
+      const head = echo.PartySnapshot.decode(headBytes)
+      if (head.format !== SNAPSHOT_FORMAT) throw new Error(`snapshot format ${head.format} is not ${SNAPSHOT_FORMAT}`)
+      const items: RestoredItem[] = []
+      const prefix = `item!${partyKey}!`
+      for await (const value of this._db.values({ gt: prefix, lt: `${prefix}~` })) items.push(decodeItem(value))
+      if (items.length !== head.itemCount) throw new Error(`snapshot counts ${head.itemCount} items but holds ${items.length}`)
+      return {
+        timeframe: Timeframe.fromProto(head.timeframe ?? {}),
+        partyState: head.partyState,
+        processedMessages: Number(head.processedMessages),
+        items
+      }
+    } catch (err) {
+      log('snapshot of %s is unusable, replaying instead: %s', partyKey, (err as Error).message)
+      return undefined
+    }
+  }
+
+  /** Removes a party's snapshot (e.g. when it proved unusable). */
+  async clear (partyKey: string): Promise<void> {
+    const ops: Array<{ type: 'del', key: string }> = [{ type: 'del', key: `head!${partyKey}` }]
+    for await (const key of this._db.keys({ gt: `item!${partyKey}!`, lt: `item!${partyKey}!~` })) ops.push({ type: 'del', key })
+    await this._db.batch(ops)
+  }
+}
