@@ -94,7 +94,7 @@ export class Database implements ItemHost {
   private readonly _byParent = new Map<string, Set<Item>>()
   private readonly _dormantByUrl = new Map<string, Set<Item>>()
   private _touched = new Set<Item>()
-  private readonly _listeners = new Set<(touched: ReadonlySet<Item>) => void>()
+  private readonly _listeners = new Set<(touched: ReadonlySet<Item<any>>) => void>()
   private _systemItem: Item | undefined
   private readonly _unregister: () => void
 
@@ -126,8 +126,8 @@ export class Database implements ItemHost {
   }
 
   /** A live result set of the items matching `query`, in creation order. The system item is never included. */
-  select (query: ItemQuery = {}): ResultSet<Item> {
-    return new ResultSet(() => this._query(query), (callback) => {
+  select<M extends AnyModel = AnyModel> (query: ItemQuery = {}): ResultSet<Item<M>> {
+    return new ResultSet(() => this._query(query) as Array<Item<M>>, (callback) => {
       this._listeners.add(callback)
       return () => this._listeners.delete(callback)
     })

@@ -1,2 +1,10 @@
-// Public API of @echodb/echo-db (filled in by its issue).
-export {}
+// Public API of @echodb/echo-db.
+export { ECHO, type AdmissionRequest, type EchoOptions, type Identity } from './echo'
+export { Party, type PartyEvents } from './party'
+export { Database, type CreateItemOptions, type ItemQuery } from './database'
+export { Item, type ItemLinkEnds } from './item'
+export { ResultSet, type ResultSetListener } from './result-set'
+export { DatabaseError, type Rejection, type RejectionReason } from './errors'
+export { type RejectionCounts } from './party-processor'
+export { MetaStore, type PartyRecord } from './meta-store'
+export { ItemStore } from './item-store'

@@ -124,6 +124,32 @@ describe('FeedReader', () => {
     expect(delivered).toEqual(['a0', 'a1', 'b0'])
   })
 
+  test("'idle' fires when a consumer waits and nothing stored is eligible, and again after later deliveries", async () => {
+    const store = await cleanup.store()
+    const [a, b] = await Promise.all([store.createFeed(), store.createFeed()])
+    await appendBlocks(a, [{ text: 'a0' }])
+    await appendBlocks(b, [{ text: 'b0', timeframe: new Timeframe([[a.key, 5]]) }]) // waits for a0..a4
+    const processed = new Timeframe()
+    const r = reader({ selector: causalSelector(() => processed) })
+    let idles = 0
+    r.on('idle', () => { idles++ })
+    r.addFeed(a)
+    r.addFeed(b)
+    const first = await r.next()
+    processed.set(a.key, 1)
+    expect(first.value?.messages[0].message).toBe('a0')
+    expect(r.idle).toBe(false)
+    const pending = r.next()
+    expect(await stillPending(pending)).toBe(true)
+    expect(r.idle).toBe(true) // b0 is stored but not eligible: idle
+    expect(idles).toBe(1)
+    await appendBlocks(a, [{ text: 'a1' }])
+    expect((await pending).value?.messages[0].message).toBe('a1')
+    expect(r.idle).toBe(false)
+    expect(await stillPending(r.next())).toBe(true)
+    expect(idles).toBe(2)
+  })
+
   test('feeds added mid-stream join the order; start resumes at a given block', async () => {
     const store = await cleanup.store()
     const [a, b] = await Promise.all([store.createFeed(), store.createFeed()])

@@ -51,6 +51,11 @@ export interface FeedReaderEvents {
    * delivered (a fork). The reader stops reading it; `blockIndex` is where reading stopped.
    */
   'read-error': [event: ReadErrorEvent]
+  /**
+   * A consumer is waiting and nothing can be delivered from what is stored locally: no head is eligible and no
+   * local read is in flight. Emitted each time the reader becomes idle (e.g. "caught up with local data").
+   */
+  idle: []
 }
 
 export interface FeedProgress {
@@ -166,6 +171,7 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
   private loading = 0
   private closed = false
   private pumping = false
+  private isIdle = false
   private repump = false
   private readonly host: CursorHost<T> = {
     wake: (cursor) => this.load(cursor),
@@ -424,12 +430,17 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
     }
   }
 
+  /** True while a consumer waits and nothing stored locally can be delivered (see the 'idle' event). */
+  get idle (): boolean {
+    return this.isIdle
+  }
+
   private deliver (): void {
     // Choose only when no local read is in flight, so that the selector sees every head that is available.
     while (!this.closed && this.waiters.length > 0 && this.loading === 0) {
       const candidates: Array<ReadBlock<T>> = []
       for (const cursor of this.cursors.values()) if (cursor.head !== null) candidates.push(cursor.head)
-      if (candidates.length === 0) return
+      if (candidates.length === 0) return this.becomeIdle()
 
       let chosen: HeadCandidate | null | undefined
       try {
@@ -442,9 +453,10 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
         this.waiters.shift()?.reject(err instanceof Error ? err : new Error(String(err)))
         continue
       }
-      if (chosen == null) return
+      if (chosen == null) return this.becomeIdle()
       const waiter = this.waiters.shift()
       if (waiter === undefined) return
+      this.isIdle = false
 
       const cursor = this.cursors.get(chosen.feedId) as Cursor<T>
       const block = cursor.head as ReadBlock<T>
@@ -454,6 +466,12 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
       waiter.resolve({ done: false, value: block })
       this.report(block)
     }
+  }
+
+  private becomeIdle (): void {
+    if (this.isIdle) return
+    this.isIdle = true
+    this.emit('idle')
   }
 
   private report (block: ReadBlock<T>): void {

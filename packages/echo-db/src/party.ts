@@ -1,0 +1,382 @@
+import { EventEmitter } from 'events'
+import debug from 'debug'
+import type { echo } from '@echodb/proto'
+import { FeedWriter, Timeframe, type Feed, type FeedStore } from '@echodb/feed-store'
+import {
+  createFeedAdmit, createIdentityInfo, createKeyAdmit, createKeyRemove, createPartyGenesis, generateKeyPair, PartyState,
+  type KeyPair, type MemberInfo, type Role, type SignedCredential
+} from '@echodb/credentials'
+import type { ModelFactory, ObjectModel, PropertyValue } from '@echodb/models'
+import { Database } from './database'
+import { DatabaseError, type Rejection } from './errors'
+import { encodeItem, type ItemStore } from './item-store'
+import type { MetaStore, PartyRecord } from './meta-store'
+import { envelopeCodec, PartyProcessor, type RejectionCounts } from './party-processor'
+import { ResultSet } from './result-set'
+
+const log = debug('echo:echo-db:party')
+
+/** Everything a party shares with its ECHO instance. */
+export interface PartyContext {
+  readonly feedStore: FeedStore
+  readonly metaStore: MetaStore
+  readonly itemStore: ItemStore
+  readonly factory: ModelFactory
+  readonly identity: KeyPair
+  /** Save a snapshot every this many processed blocks (and on close). */
+  readonly snapshotInterval: number
+  /** Another open party's database, for references across parties. */
+  database (partyKey: Uint8Array): Database | undefined
+}
+
+export interface PartyEvents {
+  /** The party timeframe advanced. */
+  timeframe: [timeframe: Timeframe]
+  /** A message was not applied (bad signature, unadmitted writer, undecodable, refused by a model, ...). */
+  rejected: [rejection: Rejection]
+  /** Members, roles, feeds or display names changed. */
+  members: [members: readonly MemberInfo[]]
+  /** A snapshot was saved. */
+  snapshot: [timeframe: Timeframe]
+  open: []
+  close: []
+}
+
+interface OpenParty {
+  partyState: PartyState
+  database: Database
+  processor: PartyProcessor
+  writer: FeedWriter<echo.IEnvelope>
+  ownFeed: Feed
+  blocksSinceSnapshot: number
+  saving: Promise<void> | undefined
+}
+
+/**
+ * A shared database: its members (PartyState), its items (Database), the feeds that carry them, and the
+ * processor that folds those feeds into state. A closed party holds nothing in memory and processes nothing.
+ */
+export class Party extends EventEmitter<PartyEvents> {
+  readonly key: Buffer
+  private _open: OpenParty | undefined
+  private _opening: Promise<void> | undefined
+  private _membersResult: ResultSet<MemberInfo> | undefined
+
+  constructor (private readonly _context: PartyContext, private _record: PartyRecord) {
+    super()
+    this.key = Buffer.from(_record.partyKey, 'hex')
+  }
+
+  /** The party key as lowercase hex. */
+  get id (): string {
+    return this._record.partyKey
+  }
+
+  get isOpen (): boolean {
+    return this._open !== undefined
+  }
+
+  /** Creates a party: a party key, our first feed, and the genesis block (genesis, our name, the system item). */
+  static async create (context: PartyContext, options: { properties?: Record<string, PropertyValue>, displayName?: string } = {}): Promise<Party> {
+    const partyKeyPair = generateKeyPair()
+    const feed = await context.feedStore.createFeed()
+    const record: PartyRecord = {
+      partyKey: partyKeyPair.publicKey.toString('hex'),
+      writableFeedKey: feed.id,
+      genesisFeedKey: feed.id,
+      feedKeys: [feed.id],
+      open: true,
+      createdAt: Date.now()
+    }
+    await context.metaStore.addParty(record)
+    const party = new Party(context, record)
+    await party.open()
+    const open = party._requireOpen()
+    const messages: echo.IEnvelope[] = [
+      { credential: createPartyGenesis({ party: partyKeyPair, identity: context.identity, feed: feed.keyPair! }) }
+    ]
+    if (options.displayName !== undefined && options.displayName !== '') {
+      messages.push({ credential: createIdentityInfo({ partyKey: party.key, identity: context.identity, displayName: options.displayName }) })
+    }
+    messages.push(...open.database.buildItem({ props: options.properties ?? {} }, true))
+    await party._writeBlock(messages)
+    log('created party %s', party.id)
+    return party
+  }
+
+  /**
+   * Joins a party we were admitted to (the invitation handed us the party key and feeds to read): records it,
+   * creates our writable feed and returns the party open. Our FeedAdmit is written by the greeter.
+   */
+  static async join (context: PartyContext, partyKey: Uint8Array, genesisFeedKey: Uint8Array, feedKeys: Uint8Array[], ownFeed: Feed): Promise<Party> {
+    const keys = [genesisFeedKey, ...feedKeys].map((k) => Buffer.from(k).toString('hex'))
+    const record: PartyRecord = {
+      partyKey: Buffer.from(partyKey).toString('hex'),
+      writableFeedKey: ownFeed.id,
+      genesisFeedKey: keys[0],
+      feedKeys: [...new Set([...keys, ownFeed.id])],
+      open: true,
+      createdAt: Date.now()
+    }
+    await context.metaStore.addParty(record)
+    const party = new Party(context, record)
+    await party.open()
+    return party
+  }
+
+  /** Opens the party: loads the latest snapshot (if any) and processes the feeds from there. */
+  async open (): Promise<void> {
+    if (this._open !== undefined) return
+    this._opening ??= this._doOpen().finally(() => { this._opening = undefined })
+    await this._opening
+  }
+
+  private async _doOpen (): Promise<void> {
+    const context = this._context
+    const record = await context.metaStore.getParty(this.id) ?? this._record
+    this._record = record
+    const snapshot = await context.itemStore.load(this.id)
+    let partyState: PartyState
+    const database = new Database({
+      partyKey: this.key,
+      factory: context.factory,
+      database: (key) => context.database(key),
+      write: async (messages) => await this._writeBlock(messages)
+    })
+    let start = new Timeframe()
+    if (snapshot !== undefined) {
+      partyState = PartyState.restore(snapshot.partyState, { partyKey: this.key, trusted: true })
+      for (const item of snapshot.items) database.restoreItem(item)
+      start = snapshot.timeframe
+      log('party %s opened from snapshot (%d items, timeframe sum %d)', this.id, snapshot.items.length, start.sum)
+    } else {
+      partyState = new PartyState(this.key)
+    }
+    const feeds: Feed[] = []
+    for (const id of record.feedKeys) feeds.push(await context.feedStore.openFeed(Buffer.from(id, 'hex')))
+    for (const info of partyState.listFeeds()) {
+      if (!record.feedKeys.includes(info.feedKey.toString('hex'))) feeds.push(await context.feedStore.openFeed(info.feedKey))
+    }
+    const ownFeed = await context.feedStore.openFeed(Buffer.from(record.writableFeedKey, 'hex'))
+    if (!ownFeed.writable) throw new DatabaseError('FEED_NOT_WRITABLE', `our feed ${ownFeed.id} of party ${this.id} is not writable in this store`)
+    const processor = new PartyProcessor({
+      partyState,
+      database,
+      feedStore: context.feedStore,
+      start,
+      onFeedAdmitted: async (feed) => { await context.metaStore.addFeed(this.id, feed.id) }
+    })
+    const writer = new FeedWriter<echo.IEnvelope>(ownFeed, { codec: envelopeCodec, timeframe: () => processor.timeframe.clone() })
+    const open: OpenParty = { partyState, database, processor, writer, ownFeed, blocksSinceSnapshot: 0, saving: undefined }
+    processor.on('timeframe', (timeframe) => {
+      this.emit('timeframe', timeframe)
+      if (++open.blocksSinceSnapshot >= context.snapshotInterval) void this._saveSnapshot(open)
+    })
+    processor.on('rejected', (rejection) => this.emit('rejected', rejection))
+    processor.on('membership', () => this.emit('members', partyState.listMembers()))
+    processor.on('cut-behind', (feedKey, cutoff, processed) => {
+      // Items of the removed member past the cut-off were applied before the removal arrived. Other peers never
+      // apply them, so this peer must rebuild its state without them to converge.
+      log('party %s: feed %s cut at %d but processed to %d: rebuilding', this.id, feedKey, cutoff, processed)
+      void this._rebuild()
+    })
+    this._open = open
+    processor.start(feeds)
+    await processor.idle()
+    await context.metaStore.setPartyOpen(this.id, true)
+    this.emit('open')
+  }
+
+  /** Saves a snapshot, then stops processing and releases the party's memory. Writes in flight are rejected. */
+  async close (): Promise<void> {
+    if (this._opening !== undefined) await this._opening
+    const open = this._open
+    if (open === undefined) return
+    await open.writer.close()
+    await open.processor.close()
+    await open.saving
+    await this._saveSnapshot(open)
+    open.database.close()
+    this._open = undefined
+    await this._context.metaStore.setPartyOpen(this.id, false)
+    this.emit('close')
+  }
+
+  /** Releases memory without marking the party closed in the MetaStore (the ECHO instance is closing). */
+  async shutdown (): Promise<void> {
+    const open = this._open
+    if (open === undefined) return
+    await this.close()
+    await this._context.metaStore.setPartyOpen(this.id, true)
+  }
+
+  get database (): Database {
+    return this._requireOpen().database
+  }
+
+  /** The party's properties (title and the like): the system item's ObjectModel. */
+  get properties (): ObjectModel {
+    const item = this._requireOpen().database.systemItem
+    if (item === undefined) throw new DatabaseError('NOT_READY', `party ${this.id} has not processed its genesis yet`)
+    return item.model
+  }
+
+  /** For each feed, how many blocks have been processed. */
+  get timeframe (): Timeframe {
+    return this._requireOpen().processor.timeframe
+  }
+
+  /** A live result set of the current members. */
+  get members (): ResultSet<MemberInfo> {
+    this._requireOpen()
+    this._membersResult ??= new ResultSet(
+      () => this._open?.partyState.listMembers() ?? [],
+      (callback) => {
+        const listener = (): void => callback(new Set())
+        this.on('members', listener)
+        return () => { this.off('members', listener) }
+      }
+    )
+    return this._membersResult
+  }
+
+  /** Membership state (roles, feeds, cut-offs). */
+  get partyState (): PartyState {
+    return this._requireOpen().partyState
+  }
+
+  /** Rejected messages by reason, since the party was opened. */
+  get rejections (): RejectionCounts {
+    return { ...this._requireOpen().processor.rejections }
+  }
+
+  /** Our writable feed in this party. */
+  get ownFeed (): Feed {
+    return this._requireOpen().ownFeed
+  }
+
+  get processor (): PartyProcessor {
+    return this._requireOpen().processor
+  }
+
+  /** Our role in the party, or undefined while we are not (yet) a member. */
+  get role (): Role | undefined {
+    return this._requireOpen().partyState.getRole(this._context.identity.publicKey)
+  }
+
+  /** Resolves once the party's timeframe has reached `timeframe` (e.g. another peer's). */
+  async waitForTimeframe (timeframe: Timeframe): Promise<void> {
+    const open = this._requireOpen()
+    if (timeframe.isSatisfiedBy(open.processor.timeframe)) return
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (timeframe.isSatisfiedBy(open.processor.timeframe)) { cleanup(); resolve() }
+      }
+      const closed = (): void => { cleanup(); reject(new DatabaseError('PARTY_CLOSED', `party ${this.id} closed while waiting`)) }
+      const cleanup = (): void => { this.off('timeframe', check); this.off('close', closed) }
+      this.on('timeframe', check)
+      this.on('close', closed)
+    })
+  }
+
+  /**
+   * Admits a member (admins only): KeyAdmit with `role`, and for writers and admins the FeedAdmit the invitee
+   * signed, in one block. Resolves once processed here.
+   */
+  async admit (request: { identityKey: Uint8Array, feedAdmit?: SignedCredential, identityInfo?: SignedCredential }, role: Role): Promise<void> {
+    const open = this._requireOpen()
+    if (open.partyState.getRole(this._context.identity.publicKey) !== 'admin') {
+      throw new DatabaseError('NOT_AN_ADMIN', `only admins admit members to party ${this.id}`)
+    }
+    const messages: echo.IEnvelope[] = [
+      { credential: createKeyAdmit({ partyKey: this.key, admin: this._context.identity, identityKey: request.identityKey, role }) }
+    ]
+    if (role !== 'reader' && request.feedAdmit !== undefined) messages.push({ credential: request.feedAdmit })
+    if (request.identityInfo !== undefined) messages.push({ credential: request.identityInfo })
+    await this._writeBlock(messages)
+  }
+
+  /** Admits a feed of ours (e.g. a second device) — signs a FeedAdmit with our identity and the feed key. */
+  async admitFeed (feed: Feed): Promise<void> {
+    if (feed.keyPair === null) throw new DatabaseError('FEED_NOT_WRITABLE', `feed ${feed.id} is not ours`)
+    await this._writeBlock([{ credential: createFeedAdmit({ partyKey: this.key, identity: this._context.identity, feed: feed.keyPair }) }])
+  }
+
+  /** Sets our display name in this party (an IdentityInfo credential). */
+  async setDisplayName (displayName: string): Promise<void> {
+    await this._writeBlock([{ credential: createIdentityInfo({ partyKey: this.key, identity: this._context.identity, displayName }) }])
+  }
+
+  /** Removes a member (admins only). Their feeds stay valid up to what this peer has processed of them. */
+  async removeMember (identityKey: Uint8Array): Promise<void> {
+    const open = this._requireOpen()
+    if (open.partyState.getRole(this._context.identity.publicKey) !== 'admin') {
+      throw new DatabaseError('NOT_AN_ADMIN', `only admins remove members of party ${this.id}`)
+    }
+    if (!open.partyState.isMember(identityKey)) {
+      throw new DatabaseError('NOT_A_MEMBER', `${Buffer.from(identityKey).toString('hex')} is not a member of party ${this.id}`)
+    }
+    const cutoffs = open.partyState.removalCutoffs(identityKey, (feedKey) => open.processor.timeframe.get(feedKey))
+    await this._writeBlock([{ credential: createKeyRemove({ partyKey: this.key, admin: this._context.identity, identityKey, cutoffs }) }])
+  }
+
+  /**
+   * Appends `messages` to our feed in one block and resolves once that block has been processed locally.
+   * Refused with NOT_A_WRITER for readers and non-members (except credentials, which PartyState judges).
+   */
+  async _writeBlock (messages: echo.IEnvelope[]): Promise<void> {
+    const open = this._requireOpen()
+    if (open.partyState.hasGenesis && messages.some((m) => m.item !== undefined && m.item !== null)) {
+      const role = open.partyState.getRole(this._context.identity.publicKey)
+      if (role !== 'admin' && role !== 'writer') {
+        throw new DatabaseError('NOT_A_WRITER', role === 'reader'
+          ? `this peer is a reader of party ${this.id}: it cannot write items`
+          : `this peer is not a member of party ${this.id}`)
+      }
+    }
+    const positions = messages.length === 1 ? [await open.writer.write(messages[0])] : await open.writer.writeAll(messages)
+    await open.processor.waitFor(open.ownFeed.id, positions[positions.length - 1].blockIndex)
+  }
+
+  private _requireOpen (): OpenParty {
+    const open = this._open
+    if (open === undefined) throw new DatabaseError('PARTY_CLOSED', `party ${this.id} is closed: open it first`)
+    return open
+  }
+
+  /** Saves a snapshot of the open party (the items changed since the last save, and the head). */
+  async saveSnapshot (): Promise<void> {
+    await this._saveSnapshot(this._requireOpen())
+  }
+
+  private async _saveSnapshot (open: OpenParty): Promise<void> {
+    if (open.saving !== undefined) return await open.saving
+    open.blocksSinceSnapshot = 0
+    // Captured synchronously, between two blocks: head and items describe the same moment.
+    const timeframe = open.processor.timeframe.clone()
+    const partyState = open.partyState.snapshot()
+    const changed = open.database.changedItems(false)
+    const records: Array<[string, Uint8Array]> = []
+    for (const item of changed) {
+      records.push([item.id, encodeItem(item)])
+      item.savedRevision = item.encodedModel.revision
+      item.fieldsDirty = false
+    }
+    const head = { timeframe, partyState, itemCount: open.database.size, processedMessages: open.processor.processedMessages }
+    open.saving = this._context.itemStore.save(this.id, head, records)
+      .then(() => { this.emit('snapshot', timeframe) })
+      .catch((err) => {
+        for (const item of changed) item.savedRevision = -1
+        log('snapshot of %s failed: %O', this.id, err)
+      })
+      .finally(() => { open.saving = undefined })
+    await open.saving
+  }
+
+  /** Drops the snapshot and processes every feed again from the start (after a late removal cut-off). */
+  private async _rebuild (): Promise<void> {
+    await this.close()
+    await this._context.itemStore.clear(this.id)
+    await this.open()
+  }
+}
