@@ -21,6 +21,10 @@ export function int64ToBigInt (value: Int64 | null | undefined): bigint {
 export function int64ToSafeNumber (value: Int64 | null | undefined): number {
   if (value === null || value === undefined) return 0
   if (typeof value === 'number') return Number.isSafeInteger(value) ? value : Number.NaN
+  // Fast path for the usual small values: no bigint arithmetic.
+  if (value.high === 0 || (value.high === -1 && !value.unsigned && value.low < 0)) {
+    return value.high === 0 ? value.low >>> 0 : value.low
+  }
   const big = bitsToBigInt(value)
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : Number.NaN
 }

@@ -11,6 +11,9 @@ import { testMeta } from './testing/meta'
 import { Reference, decodeValue, encodeValue, type PropertyValue } from './value'
 
 const FIXTURES = join(__dirname, '__fixtures__')
+const Kind = echo.models.ValueKind
+const NULL: echo.models.IValue = { kind: Kind.VALUE_NULL }
+const NUM = (number: number): echo.models.IValue => ({ kind: Kind.VALUE_NUMBER, number })
 const codec = ObjectModel.type.mutationCodec
 
 function setMutation (path: string[], value: PropertyValue): Uint8Array {
@@ -183,22 +186,23 @@ describe('ObjectModel', () => {
     const bad: Array<[string, Uint8Array]> = [
       ['garbage bytes', new Uint8Array([0xff, 0xff, 0xff])],
       ['no operations', codec.encode({ ops: [] })],
-      ['empty path', codec.encode({ ops: [{ path: [], value: { numberValue: 1 } }] })],
-      ['empty key', codec.encode({ ops: [{ path: ['a', ''], value: { numberValue: 1 } }] })],
-      ['too long a path', codec.encode({ ops: [{ path: new Array(65).fill('k'), value: { numberValue: 1 } }] })],
+      ['empty path', codec.encode({ ops: [{ path: [], value: NUM(1) }] })],
+      ['empty key', codec.encode({ ops: [{ path: ['a', ''], value: NUM(1) }] })],
+      ['too long a path', codec.encode({ ops: [{ path: new Array(65).fill('k'), value: NUM(1) }] })],
       ['value without kind', codec.encode({ ops: [{ path: ['a'], value: {} }] })],
+      ['value of an unknown kind', codec.encode({ ops: [{ path: ['a'], value: { kind: 99 as echo.models.ValueKind } }] })],
       ['neither set nor delete', codec.encode({ ops: [{ path: ['a'] }] })],
-      ['both set and delete', codec.encode({ ops: [{ path: ['a'], value: { numberValue: 1 }, delete: true }] })],
-      ['NaN', codec.encode({ ops: [{ path: ['a'], value: { numberValue: Number.NaN } }] })],
-      ['Infinity', codec.encode({ ops: [{ path: ['a'], value: { numberValue: Number.POSITIVE_INFINITY } }] })],
+      ['both set and delete', codec.encode({ ops: [{ path: ['a'], value: NUM(1), delete: true }] })],
+      ['NaN', codec.encode({ ops: [{ path: ['a'], value: NUM(Number.NaN) }] })],
+      ['Infinity', codec.encode({ ops: [{ path: ['a'], value: NUM(Number.POSITIVE_INFINITY) }] })],
       ['duplicate keys', codec.encode({
-        ops: [{ path: ['a'], value: { objectValue: { entries: [{ key: 'k', value: { nullValue: true } }, { key: 'k', value: { nullValue: true } }] } } }]
+        ops: [{ path: ['a'], value: { kind: Kind.VALUE_OBJECT, entries: [{ key: 'k', value: NULL }, { key: 'k', value: NULL }] } }]
       })],
-      ['a bad reference', codec.encode({ ops: [{ path: ['a'], value: { referenceValue: { itemId: '' } } }] })],
-      ['a bad party key', codec.encode({ ops: [{ path: ['a'], value: { referenceValue: { itemId: 'x', partyKey: new Uint8Array(5) } } }] })],
+      ['a bad reference', codec.encode({ ops: [{ path: ['a'], value: { kind: Kind.VALUE_REFERENCE, reference: { itemId: '' } } }] })],
+      ['a bad party key', codec.encode({ ops: [{ path: ['a'], value: { kind: Kind.VALUE_REFERENCE, reference: { itemId: 'x', partyKey: new Uint8Array(5) } } }] })],
       ['too deep', codec.encode({ ops: [{ path: ['a'], value: nested(40) }] })],
       // The first operation is fine, the second is not: nothing at all is applied.
-      ['half valid', codec.encode({ ops: [{ path: ['b'], value: { numberValue: 2 } }, { path: ['c'] }] })]
+      ['half valid', codec.encode({ ops: [{ path: ['b'], value: NUM(2) }, { path: ['c'] }] })]
     ]
     for (const [name, bytes] of bad) {
       let error: unknown
@@ -215,9 +219,9 @@ describe('ObjectModel', () => {
 
   test('hostile nesting far past every limit is refused, not a crash', () => {
     const model = new ObjectModel()
-    // Encoded by hand: the encoder refuses to build such a value. Value.list_value = 6, ValueList.items = 1.
-    let value: Buffer = Buffer.from(echo.models.Value.encode({ nullValue: true }).finish())
-    for (let i = 0; i < 2000; i++) value = field(6, field(1, value))
+    // Encoded by hand: the encoder refuses to build such a value. Value.kind = 1 (a varint), Value.items = 6.
+    let value: Buffer = Buffer.from(echo.models.Value.encode(NULL).finish())
+    for (let i = 0; i < 2000; i++) value = Buffer.concat([Buffer.from([0x08, echo.models.ValueKind.VALUE_LIST]), field(6, value)])
     const op = field(1, Buffer.concat([field(1, Buffer.from('a')), field(2, value)]))
     expect(() => model.processEncoded(op, testMeta(0, 0, 0, 0))).toThrow(expect.objectContaining({ code: 'INVALID_MUTATION' }))
     expect(model.toObject()).toEqual({})
@@ -297,18 +301,26 @@ describe('ObjectModel', () => {
   test('bad snapshots throw INVALID_SNAPSHOT and leave the state alone', () => {
     const model = applyAll([[setMutation(['a'], 1), 1]])
     const snapshotCodec = ObjectModel.type.snapshotCodec
-    const feed = 'ab'.repeat(32)
-    const stamp = { seq: 1, feed, block: 0, index: 0 }
+    const feeds = [new Uint8Array(32).fill(0xab)]
+    const one = { feeds, stampSeq: [1], stampFeed: [0], stampBlock: [0], stampIndex: [0] }
     const bad = [
       new Uint8Array([0xff, 0x01]),
-      snapshotCodec.encode({ stamps: [stamp], entries: [{ path: ['a'], stamp: 3, value: { nullValue: true } }] }),
-      snapshotCodec.encode({ stamps: [{ ...stamp, feed: 'nothex' }], entries: [{ path: ['a'], stamp: 0, value: { nullValue: true } }] }),
-      snapshotCodec.encode({ stamps: [stamp], entries: [{ path: ['a'], stamp: 0 }] }),
-      snapshotCodec.encode({ stamps: [stamp], entries: [{ path: ['a'], stamp: 0, deleted: true, value: { nullValue: true } }] }),
-      snapshotCodec.encode({ stamps: [stamp], entries: [{ path: ['a'], stamp: 0, deleted: true }, { path: ['a'], stamp: 0, deleted: true }] }),
+      snapshotCodec.encode({ ...one, entries: [{ path: ['a'], stamp: 3, value: NULL }] }),
+      snapshotCodec.encode({ ...one, feeds: [new Uint8Array(5)], entries: [{ path: ['a'], stamp: 0, value: NULL }] }),
+      snapshotCodec.encode({ ...one, stampFeed: [1], entries: [{ path: ['a'], stamp: 0, value: NULL }] }),
+      snapshotCodec.encode({ ...one, stampSeq: [1.5], entries: [{ path: ['a'], stamp: 0, value: NULL }] }),
+      snapshotCodec.encode({ ...one, stampBlock: [], entries: [{ path: ['a'], stamp: 0, value: NULL }] }),
+      snapshotCodec.encode({ ...one, entries: [{ path: ['a'], stamp: 0 }] }),
+      snapshotCodec.encode({ ...one, entries: [{ path: [], stamp: 0, value: NULL }] }),
+      snapshotCodec.encode({ ...one, entries: [{ path: ['a'], stamp: 0, deleted: true, value: NULL }] }),
+      snapshotCodec.encode({ ...one, entries: [{ path: ['a'], stamp: 0, deleted: true }, { path: ['a'], stamp: 0, deleted: true }] }),
       snapshotCodec.encode({
-        stamps: [stamp, { ...stamp, seq: 0 }],
-        entries: [{ path: ['a'], stamp: 0, deleted: true }, { path: ['a', 'b'], stamp: 1, value: { nullValue: true } }]
+        feeds,
+        stampSeq: [1, 0],
+        stampFeed: [0, 0],
+        stampBlock: [0, 0],
+        stampIndex: [0, 0],
+        entries: [{ path: ['a'], stamp: 0, deleted: true }, { path: ['a', 'b'], stamp: 1, value: NULL }]
       })
     ]
     for (const bytes of bad) {
@@ -423,8 +435,8 @@ function propertyValue (): fc.Arbitrary<PropertyValue> {
 }
 
 function nested (depth: number): echo.models.IValue {
-  let value: echo.models.IValue = { nullValue: true }
-  for (let i = 0; i < depth; i++) value = { listValue: { items: [value] } }
+  let value: echo.models.IValue = NULL
+  for (let i = 0; i < depth; i++) value = { kind: Kind.VALUE_LIST, items: [value] }
   return value
 }
 

@@ -2,11 +2,11 @@ import { protobufCodec } from '@echodb/feed-store'
 import { echo } from '@echodb/proto'
 import { ModelError, type ModelErrorCode } from './errors'
 import { defineModelType, Model, type ModelContext, type ModelType } from './model'
+import { feedHex, hexToBytes } from './feed-hex'
 import { compareOrder, type MutationMeta, type OrderStamp } from './order'
 import {
-  DELETED, EMPTY_STATE, materialize, PathNode, readPath, visitWrites, writePath, type Written
+  DELETED, EMPTY_STATE, materializeRoot, newChildren, PathNode, readPath, visitWrites, writePath, type Children, type Written
 } from './path-tree'
-import { decodeStamp, encodeStamp } from './stamp-codec'
 import { decodeValue, encodeValue, type PropertyObject, type PropertyValue } from './value'
 
 /** A property path: `'a.b.c'` or `['a', 'b.c']` (use the array form for keys that contain dots). */
@@ -89,7 +89,7 @@ export class ObjectModel extends Model<ObjectMutation, ObjectSnapshot, PropertyO
   }
 
   // Allocated on the first write: an item that never gets properties costs no tree.
-  private root: PathNode | undefined = undefined
+  private root: Children | undefined = undefined
 
   constructor (type: ModelType<ObjectModel> = ObjectModel.type, context: ModelContext = {}) {
     super(type, context)
@@ -102,8 +102,8 @@ export class ObjectModel extends Model<ObjectMutation, ObjectSnapshot, PropertyO
 
   /** The value at `path`, or undefined when there is none. */
   get (path: Path): PropertyValue | undefined {
-    if (this.root === undefined) return undefined
-    return readPath(this.root, parsePath(path))
+    const keys = parsePath(path)
+    return this.root === undefined ? undefined : readPath(this.root, keys)
   }
 
   has (path: Path): boolean {
@@ -113,7 +113,7 @@ export class ObjectModel extends Model<ObjectMutation, ObjectSnapshot, PropertyO
   /** All properties as one frozen object. */
   toObject (): PropertyObject {
     if (this.root === undefined) return EMPTY_STATE
-    return materialize(this.root, EMPTY_STATE) as PropertyObject
+    return materializeRoot(this.root)
   }
 
   /** Sets `path` to `value`. Resolves once the mutation has been processed locally. */
@@ -150,7 +150,7 @@ export class ObjectModel extends Model<ObjectMutation, ObjectSnapshot, PropertyO
       throw new ModelError('INVALID_MUTATION', 'object mutation without operations')
     }
     const stamp = meta.order
-    const root = this.root ??= new PathNode()
+    const root = this.root ??= newChildren()
     if (ops.length === 1) {
       const op = ops[0]
       checkKeys(op.path, 'INVALID_MUTATION')
@@ -170,28 +170,49 @@ export class ObjectModel extends Model<ObjectMutation, ObjectSnapshot, PropertyO
   }
 
   protected takeSnapshot (): ObjectSnapshot {
-    const stamps: echo.models.IOrderStamp[] = []
+    const table = new StampTable()
     const entries: echo.models.IObjectEntry[] = []
-    if (this.root === undefined) return { stamps, entries }
-    const indexOf = new Map<OrderStamp, number>()
-    visitWrites(this.root, (path, stamp, value) => {
-      let index = indexOf.get(stamp)
-      if (index === undefined) {
-        index = stamps.length
-        stamps.push(encodeStamp(stamp))
-        indexOf.set(stamp, index)
-      }
-      entries.push(value === DELETED
-        ? { path: path.slice(), stamp: index, deleted: true }
-        : { path: path.slice(), stamp: index, value: encodeValue(value) })
-    })
-    return { stamps, entries }
+    if (this.root !== undefined) {
+      visitWrites(this.root, (path, stamp, value) => {
+        const index = table.add(stamp)
+        entries.push(value === DELETED
+          ? { path: path.slice(), stamp: index, deleted: true }
+          : { path: path.slice(), stamp: index, value: encodeValue(value) })
+      })
+    }
+    return {
+      feeds: table.feeds.map(hexToBytes),
+      stampSeq: table.seq,
+      stampFeed: table.feed,
+      stampBlock: table.block,
+      stampIndex: table.index,
+      entries
+    }
   }
 
   protected loadSnapshot (snapshot: ObjectSnapshot): void {
-    const stamps = (snapshot.stamps ?? []).map((s) => decodeStamp(s, 'INVALID_SNAPSHOT'))
+    const feeds = (snapshot.feeds ?? []).map((key) => {
+      if (key.length !== 32) throw new ModelError('INVALID_SNAPSHOT', `feed key of ${key.length} bytes`)
+      return feedHex(key)
+    })
+    const seqs = snapshot.stampSeq ?? []
+    const feedOf = snapshot.stampFeed ?? []
+    const blocks = snapshot.stampBlock ?? []
+    const indexes = snapshot.stampIndex ?? []
+    if (feedOf.length !== seqs.length || blocks.length !== seqs.length || indexes.length !== seqs.length) {
+      throw new ModelError('INVALID_SNAPSHOT', 'stamp table columns differ in length')
+    }
+    const stamps = new Array<OrderStamp>(seqs.length)
+    for (let i = 0; i < seqs.length; i++) {
+      const seq = seqs[i]
+      const feed = feeds[feedOf[i]]
+      if (feed === undefined || !Number.isSafeInteger(seq) || seq < 0) {
+        throw new ModelError('INVALID_SNAPSHOT', `malformed order stamp ${i} (seq ${seq}, feed ${feedOf[i]})`)
+      }
+      stamps[i] = { seq, feed, block: blocks[i], index: indexes[i] }
+    }
     const entries = snapshot.entries ?? []
-    const root = entries.length === 0 ? undefined : new PathNode()
+    const root = entries.length === 0 ? undefined : newChildren()
     for (const entry of entries) {
       checkKeys(entry.path, 'INVALID_SNAPSHOT')
       const stamp = stamps[entry.stamp ?? 0]
@@ -200,21 +221,62 @@ export class ObjectModel extends Model<ObjectMutation, ObjectSnapshot, PropertyO
       if (entry.deleted === true && entry.value !== null && entry.value !== undefined) {
         throw new ModelError('INVALID_SNAPSHOT', 'deleted entry with a value')
       }
-      let node = root as PathNode
-      for (const key of entry.path as string[]) {
-        if (node.stamp !== undefined && compareOrder(node.stamp, stamp) > 0) {
-          throw new ModelError('INVALID_SNAPSHOT', `entry ${JSON.stringify(entry.path)} is older than a write above it`)
+      const path = entry.path as string[]
+      let children = root as Children
+      let node: PathNode | undefined
+      for (let i = 0; i < path.length; i++) {
+        if (node !== undefined) {
+          if (node.stamp !== undefined && compareOrder(node.stamp, stamp) > 0) {
+            throw new ModelError('INVALID_SNAPSHOT', `entry ${JSON.stringify(path)} is older than a write above it`)
+          }
+          children = node.children ??= newChildren()
         }
-        const children = node.children ??= Object.create(null) as Record<string, PathNode>
-        node = children[key] ??= new PathNode()
+        node = children[path[i]] ??= new PathNode()
       }
+      node = node as PathNode
       if (node.stamp !== undefined || node.children !== undefined) {
-        throw new ModelError('INVALID_SNAPSHOT', `entry ${JSON.stringify(entry.path)} repeated or after its children`)
+        throw new ModelError('INVALID_SNAPSHOT', `entry ${JSON.stringify(path)} repeated or after its children`)
       }
       node.stamp = stamp
       node.value = value
     }
     this.root = root
+  }
+}
+
+/**
+ * The stamp table of a snapshot, column by column. Most models hold few distinct stamps, so lookups are linear
+ * until the table grows; then a Map takes over.
+ */
+class StampTable {
+  readonly feeds: string[] = []
+  readonly seq: number[] = []
+  readonly feed: number[] = []
+  readonly block: number[] = []
+  readonly index: number[] = []
+  private readonly stamps: OrderStamp[] = []
+  private byStamp: Map<OrderStamp, number> | undefined
+
+  add (stamp: OrderStamp): number {
+    let at = this.byStamp !== undefined ? (this.byStamp.get(stamp) ?? -1) : this.stamps.indexOf(stamp)
+    if (at >= 0) return at
+    at = this.stamps.length
+    this.stamps.push(stamp)
+    if (this.byStamp !== undefined) {
+      this.byStamp.set(stamp, at)
+    } else if (at >= 16) {
+      this.byStamp = new Map(this.stamps.map((s, i) => [s, i]))
+    }
+    let feed = this.feeds.indexOf(stamp.feed)
+    if (feed < 0) {
+      feed = this.feeds.length
+      this.feeds.push(stamp.feed)
+    }
+    this.seq.push(stamp.seq)
+    this.feed.push(feed)
+    this.block.push(stamp.block)
+    this.index.push(stamp.index)
+    return at
   }
 }
 

@@ -1,6 +1,6 @@
 import type { echo } from '@echodb/proto'
+import { internHex } from './feed-hex'
 import { ModelError, type ModelErrorCode } from './errors'
-import { int64ToSafeNumber } from './long'
 import { isOrderStamp, type OrderStamp } from './order'
 
 /** The wire form of an order stamp (echo.models.OrderStamp). */
@@ -12,8 +12,8 @@ export function encodeStamp (stamp: OrderStamp): echo.models.IOrderStamp {
 export function decodeStamp (stamp: echo.models.IOrderStamp | null | undefined, code: ModelErrorCode): OrderStamp {
   if (stamp === null || stamp === undefined) throw new ModelError(code, 'order stamp missing')
   const decoded: OrderStamp = {
-    seq: int64ToSafeNumber(stamp.seq),
-    feed: stamp.feed ?? '',
+    seq: stamp.seq ?? 0,
+    feed: internHex(stamp.feed ?? ''),
     block: stamp.block ?? 0,
     index: stamp.index ?? 0
   }

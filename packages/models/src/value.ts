@@ -1,6 +1,8 @@
 import { echo } from '@echodb/proto'
 import { ModelError, type ModelErrorCode } from './errors'
 
+const Kind = echo.models.ValueKind
+
 /**
  * A link to an item, stored as a property value: in the same party when `partyKey` is undefined, else in the
  * party with that key. echo-db resolves it to the item when the target is present.
@@ -72,22 +74,22 @@ export function defineKey (object: Record<string, unknown>, key: string, value: 
  */
 export function encodeValue (value: unknown, depth = 0): echo.models.IValue {
   switch (typeof value) {
-    case 'string': return { stringValue: value }
+    case 'string': return { kind: Kind.VALUE_STRING, string: value }
     case 'number':
       if (!Number.isFinite(value)) throw invalidArgument(`numbers must be finite, got ${String(value)}`)
-      return { numberValue: value }
-    case 'boolean': return { boolValue: value }
+      return { kind: Kind.VALUE_NUMBER, number: value }
+    case 'boolean': return { kind: Kind.VALUE_BOOL, bool: value }
     case 'object': {
-      if (value === null) return { nullValue: true }
+      if (value === null) return { kind: Kind.VALUE_NULL }
       if (depth >= MAX_VALUE_DEPTH) throw invalidArgument(`values nest at most ${MAX_VALUE_DEPTH} levels (cyclic?)`)
-      if (value instanceof Uint8Array) return { bytesValue: value }
+      if (value instanceof Uint8Array) return { kind: Kind.VALUE_BYTES, bytes: value }
       if (value instanceof Reference) {
-        return { referenceValue: { itemId: value.itemId, partyKey: value.partyKey ?? EMPTY_BYTES } }
+        return { kind: Kind.VALUE_REFERENCE, reference: { itemId: value.itemId, partyKey: value.partyKey ?? EMPTY_BYTES } }
       }
       if (Array.isArray(value)) {
         const items = new Array<echo.models.IValue>(value.length)
         for (let i = 0; i < value.length; i++) items[i] = encodeValue(value[i], depth + 1)
-        return { listValue: { items } }
+        return { kind: Kind.VALUE_LIST, items }
       }
       if (!isPropertyObject(value)) {
         throw invalidArgument(`only plain objects, arrays, Uint8Array and Reference can be stored, got ${Object.prototype.toString.call(value)}`)
@@ -98,7 +100,7 @@ export function encodeValue (value: unknown, depth = 0): echo.models.IValue {
         if (member === undefined) continue
         entries.push({ key, value: encodeValue(member, depth + 1) })
       }
-      return { objectValue: { entries } }
+      return { kind: Kind.VALUE_OBJECT, entries }
     }
     default:
       throw invalidArgument(`cannot store a value of type ${typeof value}`)
@@ -118,36 +120,35 @@ function invalidArgument (message: string): ModelError {
  */
 export function decodeValue (value: echo.models.IValue | null | undefined, code: ModelErrorCode, depth = 0): PropertyValue {
   if (value === null || value === undefined) throw new ModelError(code, 'value missing')
-  switch ((value as echo.models.Value).kind) {
-    case 'nullValue': return null
-    case 'boolValue': return value.boolValue === true
-    case 'numberValue': {
-      const n = value.numberValue
-      if (typeof n !== 'number' || !Number.isFinite(n)) throw new ModelError(code, `non-finite number ${String(n)}`)
+  switch (value.kind) {
+    case Kind.VALUE_NULL: return null
+    case Kind.VALUE_BOOL: return value.bool === true
+    case Kind.VALUE_NUMBER: {
+      const n = value.number ?? 0
+      if (!Number.isFinite(n)) throw new ModelError(code, `non-finite number ${String(n)}`)
       return n
     }
-    case 'stringValue': return value.stringValue ?? ''
-    case 'bytesValue': return Uint8Array.prototype.slice.call(value.bytesValue ?? EMPTY_BYTES)
-    case 'listValue': {
+    case Kind.VALUE_STRING: return value.string ?? ''
+    case Kind.VALUE_BYTES: return Uint8Array.prototype.slice.call(value.bytes ?? EMPTY_BYTES)
+    case Kind.VALUE_LIST: {
       if (depth >= MAX_VALUE_DEPTH) throw new ModelError(code, `value nests deeper than ${MAX_VALUE_DEPTH} levels`)
-      const items = value.listValue?.items ?? []
+      const items = value.items ?? []
       const out = new Array<PropertyValue>(items.length)
       for (let i = 0; i < items.length; i++) out[i] = decodeValue(items[i], code, depth + 1)
       return Object.freeze(out)
     }
-    case 'objectValue': {
+    case Kind.VALUE_OBJECT: {
       if (depth >= MAX_VALUE_DEPTH) throw new ModelError(code, `value nests deeper than ${MAX_VALUE_DEPTH} levels`)
-      const entries = value.objectValue?.entries ?? []
       const out: Record<string, PropertyValue> = {}
-      for (const entry of entries) {
+      for (const entry of value.entries ?? []) {
         const key = entry.key ?? ''
         if (Object.hasOwn(out, key)) throw new ModelError(code, `object value repeats key ${JSON.stringify(key)}`)
         defineKey(out, key, decodeValue(entry.value, code, depth + 1))
       }
       return Object.freeze(out)
     }
-    case 'referenceValue': {
-      const ref = value.referenceValue
+    case Kind.VALUE_REFERENCE: {
+      const ref = value.reference
       const itemId = ref?.itemId ?? ''
       const partyKey = ref?.partyKey
       if (itemId.length === 0 || itemId.length > MAX_ID_LENGTH) throw new ModelError(code, 'reference without a valid item id')
@@ -157,7 +158,7 @@ export function decodeValue (value: echo.models.IValue | null | undefined, code:
       return new Reference(itemId, partyKey !== null && partyKey !== undefined && partyKey.length === 32 ? partyKey : undefined)
     }
     default:
-      throw new ModelError(code, 'value with no kind set')
+      throw new ModelError(code, `value of unknown kind ${String(value.kind)}`)
   }
 }
 
