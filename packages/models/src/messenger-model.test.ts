@@ -61,7 +61,7 @@ describe('MessengerModel', () => {
 
   describe('convergence', () => {
     test('property: replicas list the same messages in the same order', async () => {
-      await checkConvergence(messengerSpec, { fixturesDir: FIXTURES, numRuns: Number(process.env.ECHO_FC_RUNS ?? 80) })
+      await checkConvergence(messengerSpec, { fixturesDir: FIXTURES, numRuns: Number(process.env.ECHO_FC_RUNS ?? 200) })
     })
 
     test('saved counterexamples replay', async () => {

@@ -365,7 +365,7 @@ describe('ObjectModel', () => {
 
   describe('convergence', () => {
     test('property: replicas converge in any causal order, from snapshots and from dormancy', async () => {
-      await checkConvergence(objectSpec, { fixturesDir: FIXTURES, numRuns: Number(process.env.ECHO_FC_RUNS ?? 80) })
+      await checkConvergence(objectSpec, { fixturesDir: FIXTURES, numRuns: Number(process.env.ECHO_FC_RUNS ?? 200) })
     })
 
     test('saved counterexamples replay', async () => {

@@ -132,7 +132,7 @@ describe('TextModel', () => {
 
   describe('convergence', () => {
     test('property: concurrent edits converge in any causal order, from snapshots and from dormancy', async () => {
-      await checkConvergence(textSpec, { fixturesDir: FIXTURES, numRuns: Number(process.env.ECHO_FC_RUNS ?? 60) })
+      await checkConvergence(textSpec, { fixturesDir: FIXTURES, numRuns: Number(process.env.ECHO_FC_RUNS ?? 150) })
     })
 
     test('property: concurrent inserts lose nothing (every inserted character survives)', async () => {

@@ -72,7 +72,7 @@ describe('worked example: a result register resolved by desk priority', () => {
   })
 
   test('property: replicas converge (four writers, two of them equal in priority)', async () => {
-    await checkConvergence(registerSpec, { fixturesDir: FIXTURES, numRuns: Number(process.env.ECHO_FC_RUNS ?? 60) })
+    await checkConvergence(registerSpec, { fixturesDir: FIXTURES, numRuns: Number(process.env.ECHO_FC_RUNS ?? 150) })
   })
 
   test('saved counterexamples replay', async () => {
