@@ -184,6 +184,11 @@ export class ECHO {
     log('closed %s', this.directory)
   }
 
+  /** The ItemStore holding party snapshots (for backups and advanced use). */
+  get itemStore (): ItemStore {
+    return this._itemStore
+  }
+
   /** The FeedStore (for replication and advanced use). */
   get feedStore (): FeedStore {
     return this._feedStore

@@ -130,6 +130,27 @@ export class ItemStore {
     }
   }
 
+  /** Every record of a party's snapshot, raw (for backups and for tests that go back to an older snapshot). */
+  async exportRecords (partyKey: string): Promise<Array<[string, Uint8Array]>> {
+    const records: Array<[string, Uint8Array]> = []
+    const head = await this._db.get(`head!${partyKey}`)
+    if (head !== undefined) records.push([`head!${partyKey}`, head])
+    for await (const [key, value] of this._db.iterator({ gt: `item!${partyKey}!`, lt: `item!${partyKey}!~` })) records.push([key, value])
+    return records
+  }
+
+  /** Replaces a party's snapshot with records from `exportRecords`, atomically. */
+  async importRecords (partyKey: string, records: Array<[string, Uint8Array]>): Promise<void> {
+    const ops: Array<{ type: 'del', key: string } | { type: 'put', key: string, value: Uint8Array }> = []
+    ops.push({ type: 'del', key: `head!${partyKey}` })
+    for await (const key of this._db.keys({ gt: `item!${partyKey}!`, lt: `item!${partyKey}!~` })) ops.push({ type: 'del', key })
+    for (const [key, value] of records) {
+      if (key !== `head!${partyKey}` && !key.startsWith(`item!${partyKey}!`)) throw new Error(`record ${key} is not of party ${partyKey}`)
+      ops.push({ type: 'put', key, value })
+    }
+    await this._db.batch(ops)
+  }
+
   /** Removes a party's snapshot (e.g. when it proved unusable). */
   async clear (partyKey: string): Promise<void> {
     const ops: Array<{ type: 'del', key: string }> = [{ type: 'del', key: `head!${partyKey}` }]
