@@ -6,6 +6,7 @@ import { ECHO } from './echo'
 import { ItemStore } from './item-store'
 import type { Party } from './party'
 import { admitAndJoin, connect, openEcho, TempDirs } from './testing/temp-echo'
+import { TallyModel } from './testing/tally-model'
 
 const dirs = new TempDirs()
 const open: ECHO[] = []
@@ -147,6 +148,44 @@ test('readers replicate everything but their writes fail locally with a clear er
     expect(partyB.role).toBe('reader')
     expect(partyB.database.select({ type: 'note' }).value).toHaveLength(1)
     await expect(partyB.database.createItem({ type: 'note' })).rejects.toMatchObject({ code: 'NOT_A_WRITER' })
+  } finally {
+    disconnect()
+  }
+})
+
+test('items of a model this peer lacks stay dormant, then come alive when it is registered (also after reopen)', async () => {
+  const a = await make()
+  const dir = await dirs.make()
+  let b = await ECHO.create({ directory: dir })
+  open.push(b)
+  const disconnect = connect(a, b)
+  try {
+    const partyA = await a.createParty()
+    const custom = TallyModel
+    a.models.register(custom.type)
+    const tally = await partyA.database.createItem({ model: custom.type, type: 'tally' })
+    await (tally.model as InstanceType<typeof custom>).add(5)
+    await (tally.model as InstanceType<typeof custom>).add(2)
+    const partyB = await admitAndJoin(partyA, b)
+    await partyB.waitForTimeframe(partyA.timeframe)
+    const onB = partyB.database.getItem(tally.id)!
+    expect(onB.dormant?.reason).toBe('UNKNOWN_MODEL')
+    expect(partyB.database.select({ type: 'tally' }).value).toEqual([onB])
+    await (tally.model as InstanceType<typeof custom>).add(1) // held while dormant too
+    await partyB.waitForTimeframe(partyA.timeframe)
+
+    // Survives a reopen while dormant (the snapshot holds the raw mutations).
+    disconnect()
+    const partyId = partyB.id
+    await b.close()
+    open.splice(open.indexOf(b), 1)
+    b = await ECHO.create({ directory: dir })
+    open.push(b)
+    const reopened = b.getParty(partyId)!.database.getItem(tally.id)!
+    expect(reopened.dormant?.reason).toBe('UNKNOWN_MODEL')
+    b.models.register(custom.type)
+    expect(reopened.dormant).toBeUndefined()
+    expect((reopened.model as InstanceType<typeof custom>).total).toBe(8)
   } finally {
     disconnect()
   }
