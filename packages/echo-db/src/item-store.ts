@@ -121,7 +121,7 @@ export class ItemStore {
       return {
         timeframe: Timeframe.fromProto(head.timeframe ?? {}),
         partyState: head.partyState,
-        processedMessages: Number(head.processedMessages),
+        processedMessages: head.processedMessages,
         items
       }
     } catch (err) {
