@@ -1,2 +1,10 @@
-// Public API of @echodb/cli (filled in by its issue).
-export {}
+// Public API of @echodb/cli: the `echodb` command as a library (tests and other tools drive it in-process).
+export { run, help, COMMANDS } from './run'
+export { Context, type Command } from './command'
+export { type CliIo } from './io'
+export { CliError, UsageError, EXIT_OK, EXIT_USAGE, EXIT_FAILURE, EXIT_INTERRUPTED } from './errors'
+export { parseValue, parseAssignment, assignmentsToProps, toJson, type Assignment } from './values'
+export { parseBootstrap, parseDuration, parsePort } from './options'
+export { resolveHome, openProfile, profileExists, PROFILE_FILE } from './profile'
+export { matchPrefix } from './resolve'
+export { networkAvailable } from './network'
