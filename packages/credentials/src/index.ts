@@ -12,7 +12,7 @@ export {
   roleFromProto, roleToProto, signingPayload, verifyCredential
 } from './credentials'
 export {
-  type BlockStatus, type CredentialSource, type CutEvent, type CutReason, type FeedInfo, type KeyLike, type MemberInfo,
+  type BlockStatus, type CredentialSource, type FeedInfo, type Held, type HeldReason, type KeyLike, type MemberInfo,
   type PartyChange, type PartyStateEvents, type PartyStateStats, type ProcessResult, type RejectReason, type Rejection,
   InvalidSnapshotError, PartyState
 } from './party-state'

@@ -156,14 +156,41 @@ describe('PartyState: admissions', () => {
     expect(processAll(state, world.block(dave.feedKey, [admit]))[0]).toMatchObject({ status: 'rejected', reason: 'CARRIER_NOT_ADMITTED' })
   })
 
-  test('a second admission changes nothing: the first in order fixed the role', () => {
+  test('a member holds the highest role it was given: a lower admission changes nothing, a higher one promotes', () => {
     const { world, alice, bob, state } = setup()
-    const before = Buffer.from(state.snapshot())
-    const again = createKeyAdmit({ partyKey: world.partyKey, admin: alice.identity, identityKey: bob.identity.publicKey, role: 'admin' })
-    const [result] = processAll(state, world.block(alice.feedKey, [again]))
-    expect(result).toEqual({ status: 'accepted', changes: [] })
+    const lower = createKeyAdmit({ partyKey: world.partyKey, admin: alice.identity, identityKey: bob.identity.publicKey, role: 'reader' })
+    expect(processAll(state, world.block(alice.feedKey, [lower]))[0]).toEqual({ status: 'accepted', changes: [] })
     expect(state.getRole(bob.identity.publicKey)).toBe('writer')
-    expect(Buffer.from(state.snapshot()).equals(before)).toBe(false) // it is retained: it counts if the first is ever cut
+    const higher = createKeyAdmit({ partyKey: world.partyKey, admin: alice.identity, identityKey: bob.identity.publicKey, role: 'admin' })
+    const [result] = processAll(state, world.block(alice.feedKey, [higher]))
+    expect(result).toMatchObject({ status: 'accepted', changes: [{ type: 'member-role', role: 'admin', previous: 'writer' }] })
+    expect(state.getRole(bob.identity.publicKey)).toBe('admin')
+  })
+
+  test('concurrent admissions of one person with different roles: the highest holds on every replica', () => {
+    const { world, alice, state, messages } = setup()
+    const eve = person('eve')
+    const dave = person('dave')
+    const eveAdmission = world.block(alice.feedKey, [
+      createKeyAdmit({ partyKey: world.partyKey, admin: alice.identity, identityKey: eve.identity.publicKey, role: 'admin' }),
+      world.feedAdmit(eve)
+    ])
+    accepted(processAll(state, eveAdmission))
+    const seq = 50
+    const asReader = world.block(alice.feedKey, [createKeyAdmit({ partyKey: world.partyKey, admin: alice.identity, identityKey: dave.identity.publicKey, role: 'reader' })], seq)
+    const asWriter = world.block(eve.feedKey, [
+      createKeyAdmit({ partyKey: world.partyKey, admin: eve.identity, identityKey: dave.identity.publicKey, role: 'writer' }),
+      world.feedAdmit(dave)
+    ], seq)
+    const other = world.state()
+    accepted(processAll(other, [...messages, ...eveAdmission]))
+    accepted(processAll(state, [...asReader, ...asWriter]))
+    accepted(processAll(other, [...asWriter, ...asReader]))
+    for (const s of [state, other]) {
+      expect(s.getRole(dave.identity.publicKey)).toBe('writer')
+      expect(s.isFeedAdmitted(dave.feedKey)).toBe(true)
+    }
+    expect(Buffer.from(state.snapshot()).equals(other.snapshot())).toBe(true)
   })
 
   test('replays and reused nonces are rejected', () => {
@@ -249,7 +276,7 @@ describe('PartyState: removal and cut-offs', () => {
     // bob keeps writing after the cut: held as cut, never applied.
     const late = world.block(bob.feedKey, [createIdentityInfo({ partyKey: world.partyKey, identity: bob.identity, displayName: 'still here' })])
     expect(late[0].source.blockIndex).toBe(4)
-    expect(processAll(state, late)[0]).toMatchObject({ status: 'cut', reason: 'BEYOND_CUTOFF' })
+    expect(processAll(state, late)[0]).toMatchObject({ status: 'held', reason: 'BEYOND_CUTOFF' })
     expect(state.getMember(bob.identity.publicKey)?.displayName).toBeNull()
 
     // Credentials about bob from elsewhere: he is removed.
@@ -258,7 +285,9 @@ describe('PartyState: removal and cut-offs', () => {
       createKeyAdmit({ partyKey: world.partyKey, admin: alice.identity, identityKey: bob.identity.publicKey, role: 'writer' }),
       createFeedAdmit({ partyKey: world.partyKey, identity: bob.identity, feed: extraFeed(bob).feed })
     ]))
-    expect(results.map((r) => r.status === 'rejected' ? r.reason : r.status)).toEqual(['MEMBER_REMOVED', 'MEMBER_REMOVED', 'MEMBER_REMOVED'])
+    // Held, not applied: they would count only if the removal stopped counting.
+    expect(results.map((r) => r.status === 'held' ? r.reason : r.status)).toEqual(['REMOVED', 'REMOVED', 'REMOVED'])
+    expect(state.getMember(bob.identity.publicKey)).toMatchObject({ removed: true, displayName: null })
   })
 
   test('a removed admin can no longer admit or remove', () => {
@@ -278,11 +307,11 @@ describe('PartyState: removal and cut-offs', () => {
       createKeyAdmit({ partyKey: world.partyKey, admin: eve.identity, identityKey: dave.identity.publicKey, role: 'admin' }),
       createKeyRemove({ partyKey: world.partyKey, admin: eve.identity, identityKey: bob.identity.publicKey, cutoffs: [] })
     ]))
-    expect(results.map((r) => r.status === 'rejected' ? r.reason : r.status)).toEqual(['SIGNER_REMOVED', 'SIGNER_REMOVED'])
+    expect(results.map((r) => r.status === 'held' ? r.reason : r.status)).toEqual(['REMOVED', 'REMOVED'])
     world.skip(eve.feedKey, 5)
     expect(processAll(state, world.block(eve.feedKey, [
       createKeyAdmit({ partyKey: world.partyKey, admin: eve.identity, identityKey: dave.identity.publicKey, role: 'admin' })
-    ]))[0]).toMatchObject({ status: 'cut', reason: 'BEYOND_CUTOFF' })
+    ]))[0]).toMatchObject({ status: 'held', reason: 'BEYOND_CUTOFF' })
     expect(state.isMember(dave.identity.publicKey)).toBe(false)
     expect(state.isMember(bob.identity.publicKey)).toBe(true)
   })
@@ -335,7 +364,7 @@ describe('PartyState: removal and cut-offs', () => {
     const r2 = new PartyState(world.partyKey)
     accepted(processAll(r2, [...messages, ...promote]))
     const r2Results = processAll(r2, [...removal, ...bobsConcurrent, ...after])
-    expect(r2Results.map((r) => r.status)).toEqual(['accepted', 'cut', 'cut', 'accepted', 'accepted'])
+    expect(r2Results.map((r) => r.status)).toEqual(['accepted', 'held', 'held', 'accepted', 'accepted'])
 
     for (const r of [r1, r2]) {
       expect(r.getFeedCutoff(bob.feedKey)).toBe(2)
@@ -477,7 +506,7 @@ describe('PartyState: snapshots', () => {
       expect(Buffer.from(restored.snapshot()).equals(bytes)).toBe(true)
       expect(restored.size).toBe(state.size)
       // It keeps working: replays are still known.
-      expect(processAll(restored, world.block(bob.feedKey, [createIdentityInfo({ partyKey: world.partyKey, identity: alice.identity, displayName: 'x' })]))[0].status).toBe('cut')
+      expect(processAll(restored, world.block(bob.feedKey, [createIdentityInfo({ partyKey: world.partyKey, identity: alice.identity, displayName: 'x' })]))[0].status).toBe('held')
     }
   })
 

@@ -1,12 +1,13 @@
 import { EventEmitter } from 'events'
 import debug from 'debug'
 import { echo } from '@echodb/proto'
-import {
-  type CredentialBody, type CredentialProblem, type FeedCutoff, type Role, type SignedCredential, type VerifiedCredential,
-  verifyCredential
-} from './credentials'
+import { type CredentialProblem, type FeedCutoff, type Role, type SignedCredential, verifyCredential } from './credentials'
 import { CredentialsError } from './errors'
-import { PUBLIC_KEY_BYTES, assertPublicKey, hexToKey, keyToHex } from './keys'
+import { PUBLIC_KEY_BYTES, assertPublicKey, keyToHex } from './keys'
+import {
+  type Entry, type FeedRecord, type MemberRecord, Model, type Outcome, compareEntries, describeEntry, diff, fold, makeEntry,
+  step
+} from './membership-rules'
 
 const log = debug('echo:credentials:party-state')
 
@@ -34,23 +35,25 @@ export type RejectReason =
   | 'CARRIER_NOT_ADMITTED'    // carried by a feed that is not admitted (at that point of the order)
   | 'CARRIER_NOT_SIGNER'      // an admin credential carried by a feed that is not the signing admin's
   | 'SIGNER_NOT_MEMBER'
-  | 'SIGNER_REMOVED'
   | 'SIGNER_NOT_ADMIN'
   | 'NOT_A_MEMBER'            // the identity it is about is not a member
-  | 'MEMBER_REMOVED'          // the identity it is about was removed
   | 'READER_CANNOT_WRITE'     // a feed for a reader
   | 'FEED_ALREADY_ADMITTED'   // the feed belongs to another member
   | 'CUTOFF_NOT_MEMBER_FEED'  // a removal naming a feed that is not the removed member's
   | 'GENESIS_CUT'             // a removal that would cut the genesis feed below 1 block
 
-/** Why a credential is held back without being applied: a removal cut it off (see README, "Cut-offs"). */
-export type CutReason =
+/**
+ * Why a credential is held: not applied, but kept, because it would count without a removal, and a removal can
+ * itself stop counting when a concurrent removal that comes first in the order cuts it (see README, "Cut-offs").
+ */
+export type HeldReason =
   | 'BEYOND_CUTOFF'   // carried at or after its feed's cut-off
-  | 'DEPENDS_ON_CUT'  // valid only through facts that are themselves cut (e.g. a member admitted by a cut credential)
+  | 'REMOVED'         // its signer, or the member it is about, was removed
+  | 'DEPENDS_ON_CUT'  // valid only through a held credential (e.g. a member admitted by a cut-off admin)
 
 export type ProcessResult =
   | { readonly status: 'accepted', readonly changes: readonly PartyChange[] }
-  | { readonly status: 'cut', readonly reason: CutReason, readonly changes: readonly PartyChange[] }
+  | { readonly status: 'held', readonly reason: HeldReason, readonly detail: string, readonly changes: readonly PartyChange[] }
   | { readonly status: 'rejected', readonly reason: RejectReason, readonly detail: string }
 
 /** One change of the membership state. Every change is also emitted as an event named by its `type`. */
@@ -62,7 +65,7 @@ export type PartyChange =
   | { readonly type: 'member-restored', readonly identityKey: Buffer }
   /** An admission stopped counting (it was cut off), so the identity is no member at all. */
   | { readonly type: 'member-revoked', readonly identityKey: Buffer }
-  /** The admission that counts changed to one with another role (only after concurrent admissions). */
+  /** A member's role changed: a KeyAdmit with a higher role promoted it, or the one that did was cut. */
   | { readonly type: 'member-role', readonly identityKey: Buffer, readonly role: Role, readonly previous: Role }
   | { readonly type: 'identity-info', readonly identityKey: Buffer, readonly displayName: string | null }
   | { readonly type: 'feed-admitted', readonly feedKey: Buffer, readonly identityKey: Buffer }
@@ -76,8 +79,9 @@ export interface Rejection {
   readonly source: CredentialSource
 }
 
-export interface CutEvent {
-  readonly reason: CutReason
+export interface Held {
+  readonly reason: HeldReason
+  readonly detail: string
   readonly source: CredentialSource
 }
 
@@ -87,7 +91,7 @@ export type PartyStateEvents = ChangeEvents & {
   /** Every process() that changed the membership state, with all its changes. */
   change: [changes: readonly PartyChange[]]
   rejected: [rejection: Rejection]
-  cut: [cut: CutEvent]
+  held: [held: Held]
 }
 
 export interface MemberInfo {
@@ -112,7 +116,7 @@ export interface FeedInfo {
 /**
  * What a peer does with a block of a party feed:
  * - 'valid': process it;
- * - 'cut': skip its item messages, but hand its credential messages to `process` (they are held as 'cut', so that
+ * - 'cut': skip its item messages, but hand its credential messages to `process` (they are held, so that
  *   every replica holds the same credentials whatever order it read them in). The block is at or after its feed's
  *   cut-off, or the feed's admission is itself cut;
  * - 'not-admitted': wait: the feed is not (yet) admitted. (Before the genesis, block 0 of the genesis feed is the
@@ -122,7 +126,7 @@ export type BlockStatus = 'valid' | 'cut' | 'not-admitted'
 
 export interface PartyStateStats {
   accepted: number
-  cut: number
+  held: number
   rejected: number
   /** Rejections by reason. */
   byReason: Partial<Record<RejectReason, number>>
@@ -142,349 +146,6 @@ function toId (key: KeyLike): string {
   return typeof key === 'string' ? key : keyToHex(key)
 }
 
-// --- internal model -----------------------------------------------------------------------------------------------
-
-interface Entry {
-  readonly verified: VerifiedCredential
-  readonly body: CredentialBody
-  readonly feedKey: Buffer
-  readonly feedId: string
-  readonly blockIndex: number
-  readonly indexInBlock: number
-  readonly seq: number
-  readonly positionId: string
-}
-
-function compareEntries (a: Entry, b: Entry): number {
-  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1
-  if (a.feedId !== b.feedId) return a.feedId < b.feedId ? -1 : 1
-  if (a.blockIndex !== b.blockIndex) return a.blockIndex < b.blockIndex ? -1 : 1
-  if (a.indexInBlock !== b.indexInBlock) return a.indexInBlock < b.indexInBlock ? -1 : 1
-  return 0
-}
-
-interface MemberRecord {
-  readonly identityKey: Buffer
-  readonly role: Role
-  readonly admittedBy: Buffer | null
-  removal: { readonly by: Buffer, readonly cutoffs: Map<string, number> } | null
-  displayName: string | null
-  readonly feeds: string[]
-}
-
-interface FeedRecord {
-  readonly feedKey: Buffer
-  readonly owner: string
-}
-
-type Outcome =
-  | { status: 'accepted', changes: PartyChange[] }
-  | { status: 'cut', reason: CutReason }
-  | { status: 'rejected', reason: RejectReason, detail: string }
-
-/** A check that failed, and whether it failed only because of facts that are cut. */
-type Failure = { reason: RejectReason, detail: string, cut: boolean }
-
-/** The membership state after evaluating a set of credentials in order. */
-class Model {
-  /** The genesis feed the owner of this state expects (hex), or null to take the first genesis in order. */
-  constructor (readonly pinnedGenesis: string | null) {}
-  genesis: { identityKey: Buffer, feedKey: Buffer, feedId: string } | null = null
-  readonly members = new Map<string, MemberRecord>()
-  readonly feeds = new Map<string, FeedRecord>()
-  // Would-be facts of credentials that are cut: a credential relying on them is 'cut' too, not 'rejected'.
-  readonly shadowMembers = new Map<string, Role>()
-  readonly shadowFeeds = new Map<string, string>()
-  /** Largest block index of an accepted credential carried by each feed: tells whether a new cut-off bites. */
-  readonly maxCarried = new Map<string, number>()
-
-  cutoff (feedId: string): number | undefined {
-    const feed = this.feeds.get(feedId)
-    if (feed === undefined) return undefined
-    const removal = this.members.get(feed.owner)?.removal
-    if (removal == null) return undefined
-    return removal.cutoffs.get(feedId) ?? 0
-  }
-}
-
-function describeSource (entry: Entry): string {
-  return `${entry.feedId.slice(0, 8)}@${entry.blockIndex}/${entry.indexInBlock}`
-}
-
-/** Evaluates `entry` against `model` (the state of every credential before it) and applies it when accepted. */
-function step (model: Model, entry: Entry, excluded: ReadonlySet<Entry>): Outcome {
-  const body = entry.body
-  if (body.kind === 'party-genesis') return stepGenesis(model, entry, body)
-
-  if (model.genesis === null) return { status: 'rejected', reason: 'NO_GENESIS', detail: `${body.kind} before the genesis` }
-  let carrierCut: CutReason | null = null
-  let carrierOwner = model.feeds.get(entry.feedId)?.owner
-  if (carrierOwner === undefined) {
-    carrierOwner = model.shadowFeeds.get(entry.feedId)
-    if (carrierOwner === undefined) {
-      return { status: 'rejected', reason: 'CARRIER_NOT_ADMITTED', detail: `feed ${entry.feedId} is not admitted` }
-    }
-    carrierCut = 'DEPENDS_ON_CUT'
-  } else if (excluded.has(entry)) {
-    carrierCut = 'BEYOND_CUTOFF'
-  } else {
-    const cutoff = model.cutoff(entry.feedId)
-    if (cutoff !== undefined && entry.blockIndex >= cutoff) carrierCut = 'BEYOND_CUTOFF'
-  }
-
-  // A credential beyond its feed's cut-off is judged as if the removal that cut it did not count: it is held as
-  // 'cut' when it would be valid without that removal (the removal itself may be cut one day, see README).
-  const view: View = { model, unremoved: carrierCut === 'BEYOND_CUTOFF' ? carrierOwner : null }
-  let failure: Failure | null
-  switch (body.kind) {
-    case 'key-admit': failure = checkKeyAdmit(view, body, carrierOwner); break
-    case 'feed-admit': failure = checkFeedAdmit(view, body); break
-    case 'key-remove': failure = checkKeyRemove(view, body, carrierOwner); break
-    case 'identity-info': failure = checkIdentityInfo(view, body); break
-  }
-  if (failure !== null && !failure.cut) return { status: 'rejected', reason: failure.reason, detail: failure.detail }
-  const cutReason = carrierCut ?? (failure !== null ? 'DEPENDS_ON_CUT' : null)
-  if (cutReason !== null) {
-    shadow(model, body)
-    return { status: 'cut', reason: cutReason }
-  }
-  const changes = apply(model, body)
-  const max = model.maxCarried.get(entry.feedId)
-  if (max === undefined || entry.blockIndex > max) model.maxCarried.set(entry.feedId, entry.blockIndex)
-  return { status: 'accepted', changes }
-}
-
-function stepGenesis (model: Model, entry: Entry, body: Extract<CredentialBody, { kind: 'party-genesis' }>): Outcome {
-  if (model.genesis !== null) return { status: 'rejected', reason: 'GENESIS_EXISTS', detail: 'the party already has a genesis' }
-  const feedId = keyToHex(body.feedKey)
-  if (model.pinnedGenesis !== null && feedId !== model.pinnedGenesis) {
-    return { status: 'rejected', reason: 'GENESIS_POSITION', detail: `genesis of feed ${feedId}, expected ${model.pinnedGenesis}` }
-  }
-  if (entry.feedId !== feedId || entry.blockIndex !== 0 || entry.indexInBlock !== 0) {
-    return { status: 'rejected', reason: 'GENESIS_POSITION', detail: `genesis at ${describeSource(entry)}, not first in feed ${feedId}` }
-  }
-  model.genesis = { identityKey: body.identityKey, feedKey: body.feedKey, feedId }
-  const identityId = keyToHex(body.identityKey)
-  model.members.set(identityId, { identityKey: body.identityKey, role: 'admin', admittedBy: null, removal: null, displayName: null, feeds: [feedId] })
-  model.feeds.set(feedId, { feedKey: body.feedKey, owner: identityId })
-  model.maxCarried.set(feedId, 0)
-  return {
-    status: 'accepted',
-    changes: [
-      { type: 'genesis', identityKey: body.identityKey, feedKey: body.feedKey },
-      { type: 'member-admitted', identityKey: body.identityKey, role: 'admin', admittedBy: null },
-      { type: 'feed-admitted', feedKey: body.feedKey, identityKey: body.identityKey }
-    ]
-  }
-}
-
-/** The model as a check sees it: `unremoved` is a member whose removal the check ignores. */
-interface View {
-  readonly model: Model
-  readonly unremoved: string | null
-}
-
-/** The member named `id`: a real one, else a shadow (cut) one, else none. */
-function lookupRole (view: View, id: string): { role: Role, removed: boolean, cut: boolean } | null {
-  const member = view.model.members.get(id)
-  if (member !== undefined) return { role: member.role, removed: member.removal !== null && id !== view.unremoved, cut: false }
-  const role = view.model.shadowMembers.get(id)
-  return role === undefined ? null : { role, removed: false, cut: true }
-}
-
-function checkAdminSigner (view: View, signerKey: Buffer, carrierOwner: string): Failure | null {
-  const id = keyToHex(signerKey)
-  const signer = lookupRole(view, id)
-  if (signer === null) return { reason: 'SIGNER_NOT_MEMBER', detail: `signer ${id} is not a member`, cut: false }
-  if (signer.removed) return { reason: 'SIGNER_REMOVED', detail: `signer ${id} was removed`, cut: false }
-  if (signer.role !== 'admin') return { reason: 'SIGNER_NOT_ADMIN', detail: `signer ${id} is a ${signer.role}`, cut: false }
-  if (carrierOwner !== id) {
-    return { reason: 'CARRIER_NOT_SIGNER', detail: `carried by a feed of ${carrierOwner}, signed by ${id}`, cut: false }
-  }
-  return signer.cut ? { reason: 'SIGNER_NOT_MEMBER', detail: `signer ${id} is admitted by a cut credential`, cut: true } : null
-}
-
-function checkKeyAdmit (view: View, body: Extract<CredentialBody, { kind: 'key-admit' }>, carrierOwner: string): Failure | null {
-  const signer = checkAdminSigner(view, body.signerKey, carrierOwner)
-  if (signer !== null && !signer.cut) return signer
-  const id = keyToHex(body.identityKey)
-  const member = view.model.members.get(id)
-  if (member?.removal != null && id !== view.unremoved) return { reason: 'MEMBER_REMOVED', detail: `${id} was removed and cannot be admitted again`, cut: false }
-  return signer
-}
-
-function checkFeedAdmit (view: View, body: Extract<CredentialBody, { kind: 'feed-admit' }>): Failure | null {
-  const id = keyToHex(body.identityKey)
-  const owner = lookupRole(view, id)
-  if (owner === null) return { reason: 'NOT_A_MEMBER', detail: `${id} is not a member`, cut: false }
-  if (owner.removed) return { reason: 'MEMBER_REMOVED', detail: `${id} was removed`, cut: false }
-  if (owner.role === 'reader') return { reason: 'READER_CANNOT_WRITE', detail: `${id} is a reader and owns no feeds`, cut: false }
-  const feedId = keyToHex(body.feedKey)
-  const feed = view.model.feeds.get(feedId)
-  if (feed !== undefined && feed.owner !== id) {
-    return { reason: 'FEED_ALREADY_ADMITTED', detail: `feed ${feedId} belongs to ${feed.owner}`, cut: false }
-  }
-  return owner.cut ? { reason: 'NOT_A_MEMBER', detail: `${id} is admitted by a cut credential`, cut: true } : null
-}
-
-function checkKeyRemove (view: View, body: Extract<CredentialBody, { kind: 'key-remove' }>, carrierOwner: string): Failure | null {
-  const model = view.model
-  const signer = checkAdminSigner(view, body.signerKey, carrierOwner)
-  if (signer !== null && !signer.cut) return signer
-  const id = keyToHex(body.identityKey)
-  const member = model.members.get(id)
-  if (member === undefined) {
-    return model.shadowMembers.has(id)
-      ? { reason: 'NOT_A_MEMBER', detail: `${id} is admitted by a cut credential`, cut: true }
-      : { reason: 'NOT_A_MEMBER', detail: `${id} is not a member`, cut: false }
-  }
-  for (const cutoff of body.cutoffs) {
-    const feedId = keyToHex(cutoff.feedKey)
-    const owner = model.feeds.get(feedId)?.owner ?? model.shadowFeeds.get(feedId)
-    if (owner !== id) return { reason: 'CUTOFF_NOT_MEMBER_FEED', detail: `feed ${feedId} is not a feed of ${id}`, cut: false }
-  }
-  const genesisFeed = model.genesis?.feedId
-  if (genesisFeed !== undefined && model.feeds.get(genesisFeed)?.owner === id) {
-    const kept = body.cutoffs.find((c) => keyToHex(c.feedKey) === genesisFeed)?.length ?? 0
-    if (kept < 1) return { reason: 'GENESIS_CUT', detail: 'the genesis feed cannot be cut below 1 block', cut: false }
-  }
-  return signer
-}
-
-function checkIdentityInfo (view: View, body: Extract<CredentialBody, { kind: 'identity-info' }>): Failure | null {
-  const id = keyToHex(body.identityKey)
-  const member = lookupRole(view, id)
-  if (member === null) return { reason: 'NOT_A_MEMBER', detail: `${id} is not a member`, cut: false }
-  if (member.removed) return { reason: 'MEMBER_REMOVED', detail: `${id} was removed`, cut: false }
-  return member.cut ? { reason: 'NOT_A_MEMBER', detail: `${id} is admitted by a cut credential`, cut: true } : null
-}
-
-function shadow (model: Model, body: CredentialBody): void {
-  if (body.kind === 'key-admit') {
-    const id = keyToHex(body.identityKey)
-    if (!model.members.has(id) && !model.shadowMembers.has(id)) model.shadowMembers.set(id, body.role)
-  } else if (body.kind === 'feed-admit') {
-    const feedId = keyToHex(body.feedKey)
-    if (!model.feeds.has(feedId) && !model.shadowFeeds.has(feedId)) model.shadowFeeds.set(feedId, keyToHex(body.identityKey))
-  }
-}
-
-function apply (model: Model, body: CredentialBody): PartyChange[] {
-  switch (body.kind) {
-    case 'party-genesis':
-      throw new Error('unreachable: genesis is applied by stepGenesis')
-    case 'key-admit': {
-      const id = keyToHex(body.identityKey)
-      if (model.members.has(id)) return [] // the first admission (in order) fixed the role
-      model.members.set(id, { identityKey: body.identityKey, role: body.role, admittedBy: body.signerKey, removal: null, displayName: null, feeds: [] })
-      return [{ type: 'member-admitted', identityKey: body.identityKey, role: body.role, admittedBy: body.signerKey }]
-    }
-    case 'feed-admit': {
-      const feedId = keyToHex(body.feedKey)
-      if (model.feeds.has(feedId)) return []
-      const ownerId = keyToHex(body.identityKey)
-      model.feeds.set(feedId, { feedKey: body.feedKey, owner: ownerId })
-      model.members.get(ownerId)?.feeds.push(feedId)
-      return [{ type: 'feed-admitted', feedKey: body.feedKey, identityKey: body.identityKey }]
-    }
-    case 'key-remove': {
-      const member = model.members.get(keyToHex(body.identityKey))
-      if (member === undefined || member.removal !== null) return []
-      const cutoffs = new Map<string, number>()
-      for (const c of body.cutoffs) cutoffs.set(keyToHex(c.feedKey), c.length)
-      member.removal = { by: body.signerKey, cutoffs }
-      const changes: PartyChange[] = [{ type: 'member-removed', identityKey: member.identityKey, removedBy: body.signerKey }]
-      for (const feedId of member.feeds) {
-        const feed = model.feeds.get(feedId)
-        if (feed === undefined) continue
-        changes.push({ type: 'feed-cutoff', feedKey: feed.feedKey, identityKey: member.identityKey, length: cutoffs.get(feedId) ?? 0, previous: null })
-      }
-      return changes
-    }
-    case 'identity-info': {
-      const member = model.members.get(keyToHex(body.identityKey))
-      if (member === undefined) return []
-      const name = body.displayName === '' ? null : body.displayName
-      if (member.displayName === name) return []
-      member.displayName = name
-      return [{ type: 'identity-info', identityKey: member.identityKey, displayName: name }]
-    }
-  }
-}
-
-interface FoldResult {
-  readonly model: Model
-  readonly outcomes: Map<Entry, Outcome>
-  readonly excluded: Set<Entry>
-}
-
-/**
- * Evaluates `entries` (sorted) from scratch. A removal cuts its member's feeds for every credential, also for those
- * that come before it in the order (they are concurrent with it): such credentials are excluded and the fold runs
- * again, until no accepted credential lies beyond a cut-off. Exclusions only grow, so this ends.
- */
-function fold (entries: readonly Entry[], pinnedGenesis: string | null): FoldResult {
-  const excluded = new Set<Entry>()
-  for (;;) {
-    const model = new Model(pinnedGenesis)
-    const outcomes = new Map<Entry, Outcome>()
-    for (const entry of entries) outcomes.set(entry, step(model, entry, excluded))
-    let grew = false
-    for (const entry of entries) {
-      if (outcomes.get(entry)?.status !== 'accepted' || entry.body.kind === 'party-genesis') continue
-      const cutoff = model.cutoff(entry.feedId)
-      if (cutoff !== undefined && entry.blockIndex >= cutoff) {
-        excluded.add(entry)
-        grew = true
-      }
-    }
-    if (!grew) return { model, outcomes, excluded }
-  }
-}
-
-/** The changes between two models, for events after a re-evaluation. */
-function diff (before: Model, after: Model): PartyChange[] {
-  const changes: PartyChange[] = []
-  if (before.genesis === null && after.genesis !== null) {
-    changes.push({ type: 'genesis', identityKey: after.genesis.identityKey, feedKey: after.genesis.feedKey })
-  }
-  const memberIds = new Set([...before.members.keys(), ...after.members.keys()])
-  for (const id of [...memberIds].sort()) {
-    const a = before.members.get(id)
-    const b = after.members.get(id)
-    if (a === undefined && b !== undefined) {
-      changes.push({ type: 'member-admitted', identityKey: b.identityKey, role: b.role, admittedBy: b.admittedBy })
-      if (b.displayName !== null) changes.push({ type: 'identity-info', identityKey: b.identityKey, displayName: b.displayName })
-      if (b.removal !== null) changes.push({ type: 'member-removed', identityKey: b.identityKey, removedBy: b.removal.by })
-    } else if (a !== undefined && b === undefined) {
-      changes.push({ type: 'member-revoked', identityKey: a.identityKey })
-    } else if (a !== undefined && b !== undefined) {
-      if (a.role !== b.role) changes.push({ type: 'member-role', identityKey: b.identityKey, role: b.role, previous: a.role })
-      if (a.displayName !== b.displayName) changes.push({ type: 'identity-info', identityKey: b.identityKey, displayName: b.displayName })
-      if (a.removal === null && b.removal !== null) changes.push({ type: 'member-removed', identityKey: b.identityKey, removedBy: b.removal.by })
-      if (a.removal !== null && b.removal === null) changes.push({ type: 'member-restored', identityKey: b.identityKey })
-    }
-  }
-  const feedIds = new Set([...before.feeds.keys(), ...after.feeds.keys()])
-  for (const id of [...feedIds].sort()) {
-    const a = before.feeds.get(id)
-    const b = after.feeds.get(id)
-    const ca = a === undefined ? null : before.cutoff(id) ?? null
-    const cb = b === undefined ? null : after.cutoff(id) ?? null
-    if (a === undefined && b !== undefined) {
-      const owner = after.members.get(b.owner)
-      if (owner === undefined) continue
-      changes.push({ type: 'feed-admitted', feedKey: b.feedKey, identityKey: owner.identityKey })
-      if (cb !== null) changes.push({ type: 'feed-cutoff', feedKey: b.feedKey, identityKey: owner.identityKey, length: cb, previous: null })
-    } else if (a !== undefined && b === undefined) {
-      changes.push({ type: 'feed-revoked', feedKey: a.feedKey, identityKey: hexToKey(a.owner) })
-    } else if (a !== undefined && b !== undefined && ca !== cb) {
-      changes.push({ type: 'feed-cutoff', feedKey: b.feedKey, identityKey: hexToKey(b.owner), length: cb, previous: ca })
-    }
-  }
-  return changes
-}
-
 const SNAPSHOT_VERSION = 1
 
 function sourceProblem (source: CredentialSource | null | undefined): string | null {
@@ -494,21 +155,6 @@ function sourceProblem (source: CredentialSource | null | undefined): string | n
   if (!Number.isInteger(source.indexInBlock) || source.indexInBlock < 0 || source.indexInBlock > 0xffffffff) return `index in block ${String(source.indexInBlock)}`
   if (!Number.isSafeInteger(source.seq) || source.seq < 0) return `seq ${String(source.seq)}`
   return null
-}
-
-function makeEntry (verified: VerifiedCredential, source: CredentialSource): Entry {
-  const feedKey = Buffer.from(source.feedKey)
-  const feedId = feedKey.toString('hex')
-  return {
-    verified,
-    body: verified.body,
-    feedKey,
-    feedId,
-    blockIndex: source.blockIndex,
-    indexInBlock: source.indexInBlock,
-    seq: source.seq,
-    positionId: `${feedId}:${source.blockIndex}:${source.indexInBlock}`
-  }
 }
 
 /**
@@ -528,10 +174,10 @@ export class PartyState extends EventEmitter<PartyStateEvents> {
   private entries: Entry[] = []
   private model: Model
   private excluded = new Set<Entry>()
-  private readonly outcomes = new Map<Entry, 'accepted' | 'cut'>()
+  private readonly outcomes = new Map<Entry, 'accepted' | 'held'>()
   private readonly nonces = new Map<string, Entry>()
   private readonly positions = new Set<string>()
-  private readonly counters: PartyStateStats = { accepted: 0, cut: 0, rejected: 0, byReason: {} }
+  private readonly counters: PartyStateStats = { accepted: 0, held: 0, rejected: 0, byReason: {} }
 
   /**
    * `genesisFeedKey`: the feed that holds the genesis (the creator's first feed; an invitee learns it in the
@@ -556,12 +202,12 @@ export class PartyState extends EventEmitter<PartyStateEvents> {
     const previous = this.nonces.get(credential.nonceId)
     if (previous !== undefined) {
       return previous.verified.signed.credential.equals(credential.signed.credential)
-        ? this.reject('REPLAY', `credential already processed (at ${describeSource(previous)})`, source)
-        : this.reject('NONCE_REUSED', `nonce ${credential.nonceId} already used (at ${describeSource(previous)})`, source)
+        ? this.reject('REPLAY', `credential already processed (at ${describeEntry(previous)})`, source)
+        : this.reject('NONCE_REUSED', `nonce ${credential.nonceId} already used (at ${describeEntry(previous)})`, source)
     }
     const entry = makeEntry(credential, source)
     if (this.positions.has(entry.positionId)) {
-      return this.reject('INVALID_SOURCE', `position ${describeSource(entry)} already holds a credential`, source)
+      return this.reject('INVALID_SOURCE', `position ${describeEntry(entry)} already holds a credential`, source)
     }
 
     const last = this.entries[this.entries.length - 1]
@@ -597,7 +243,7 @@ export class PartyState extends EventEmitter<PartyStateEvents> {
     const result = fold(entries, this.model.pinnedGenesis)
     const outcome = result.outcomes.get(entry) as Outcome
     if (outcome.status === 'rejected') return { outcome, changes: [] } // a rejected credential changes nothing
-    log('re-evaluated %d credentials (%s arrived out of order)', entries.length, describeSource(entry))
+    log('re-evaluated %d credentials (%s arrived out of order)', entries.length, describeEntry(entry))
 
     const before = this.model
     const kept: Entry[] = []
@@ -632,16 +278,16 @@ export class PartyState extends EventEmitter<PartyStateEvents> {
     }
     this.nonces.set(entry.verified.nonceId, entry)
     this.positions.add(entry.positionId)
-    if (outcome.status === 'cut') {
-      this.counters.cut++
-      log('cut %s at %s: %s', entry.body.kind, describeSource(entry), outcome.reason)
-      this.emit('cut', { reason: outcome.reason, source })
+    if (outcome.status === 'held') {
+      this.counters.held++
+      log('held %s at %s: %s', entry.body.kind, describeEntry(entry), outcome.detail)
+      this.emit('held', { reason: outcome.reason, detail: outcome.detail, source })
     } else {
       this.counters.accepted++
     }
     this.emitChanges(changes)
-    return outcome.status === 'cut'
-      ? { status: 'cut', reason: outcome.reason, changes }
+    return outcome.status === 'held'
+      ? { status: 'held', reason: outcome.reason, detail: outcome.detail, changes }
       : { status: 'accepted', changes }
   }
 
@@ -754,7 +400,7 @@ export class PartyState extends EventEmitter<PartyStateEvents> {
     return { ...this.counters, byReason: { ...this.counters.byReason } }
   }
 
-  /** Number of credentials retained (accepted or cut). */
+  /** Number of credentials retained (accepted or held). */
   get size (): number {
     return this.entries.length
   }
@@ -836,7 +482,7 @@ export class PartyState extends EventEmitter<PartyStateEvents> {
     const result = fold(entries, state.model.pinnedGenesis)
     for (const entry of entries) {
       const outcome = result.outcomes.get(entry) as Outcome
-      if (outcome.status === 'rejected') throw new InvalidSnapshotError(`entry at ${describeSource(entry)} is not valid: ${outcome.reason}`)
+      if (outcome.status === 'rejected') throw new InvalidSnapshotError(`entry at ${describeEntry(entry)} is not valid: ${outcome.reason}`)
       state.outcomes.set(entry, outcome.status)
     }
     state.entries = entries

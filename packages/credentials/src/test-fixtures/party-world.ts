@@ -1,7 +1,7 @@
 // Test helpers: people with identity and feed keys, and blocks with real positions and order stamps.
 import { feedKeyFromSigner } from '@echodb/feed-store'
 import { type SignedCredential, createFeedAdmit, createPartyGenesis } from '../credentials'
-import { type KeyPair, generateKeyPair, keyToHex } from '../keys'
+import { type KeyPair, generateKeyPair, hash, keyToHex } from '../keys'
 import { type CredentialSource, PartyState } from '../party-state'
 
 export interface Person {
@@ -12,15 +12,20 @@ export interface Person {
   readonly feedId: string
 }
 
-export function person (name: string): Person {
-  const feed = generateKeyPair()
+/** Key pairs derived from `seed` when given (reproducible property tests), random otherwise. */
+export function seededKeyPair (seed: number | undefined, label: string): KeyPair {
+  return seed === undefined ? generateKeyPair() : generateKeyPair(hash([Buffer.from(`${seed}/${label}`)]))
+}
+
+export function person (name: string, seed?: number): Person {
+  const feed = seededKeyPair(seed, `${name}/feed`)
   const feedKey = feedKeyFromSigner(feed.publicKey)
-  return { name, identity: generateKeyPair(), feed, feedKey, feedId: keyToHex(feedKey) }
+  return { name, identity: seededKeyPair(seed, `${name}/identity`), feed, feedKey, feedId: keyToHex(feedKey) }
 }
 
 /** An extra feed for `p` (a second device, say). */
-export function extraFeed (p: Person): { feed: KeyPair, feedKey: Buffer, feedId: string } {
-  const feed = generateKeyPair()
+export function extraFeed (p: Person, seed?: number, n = 0): { feed: KeyPair, feedKey: Buffer, feedId: string } {
+  const feed = seededKeyPair(seed, `${p.name}/feed-${n}`)
   const feedKey = feedKeyFromSigner(feed.publicKey)
   return { feed, feedKey, feedId: keyToHex(feedKey) }
 }
