@@ -16,3 +16,4 @@ export {
   type PartyChange, type PartyStateEvents, type PartyStateStats, type ProcessResult, type RejectReason, type Rejection,
   InvalidSnapshotError, PartyState
 } from './party-state'
+export { type KeyInfo, type KeyKind, KEY_KINDS, KeyStore } from './key-store'
