@@ -7,7 +7,8 @@ import { createModelFactory, type ModelFactory, type ModelType, type PropertyVal
 import { createFeedAdmit, createIdentityInfo, type KeyPair, type SignedCredential } from '@echodb/credentials'
 import type { Database } from './database'
 import { DatabaseError } from './errors'
-import { loadIdentity } from './identity'
+import { loadKeyPair } from './identity'
+import { SwarmNetwork, type NetworkOptions } from './network/swarm-network'
 import { ItemStore } from './item-store'
 import { MetaStore } from './meta-store'
 import { Party, type PartyContext } from './party'
@@ -22,6 +23,11 @@ export interface EchoOptions {
   models?: Array<ModelType<any>>
   /** Save a party snapshot every this many processed blocks (default 500), and on close. */
   snapshotInterval?: number
+  /**
+   * Replicate over Hyperswarm. Without it the instance never touches the network (replicate `echo.feedStore`
+   * yourself). `bootstrap` names a private or local DHT; omitted, hyperdht's public bootstrap nodes are used.
+   */
+  network?: NetworkOptions
 }
 
 /** What an invitee hands an admin to be admitted: who it is and its feed, with the FeedAdmit it signed. */
@@ -67,7 +73,9 @@ export class ECHO {
     private readonly _identity: KeyPair,
     /** Model types: register custom models here. */
     readonly models: ModelFactory,
-    private readonly _snapshotInterval: number
+    private readonly _snapshotInterval: number,
+    /** The swarm, when the instance was created with `network`. */
+    readonly network: SwarmNetwork | undefined
   ) {}
 
   /** Opens (or creates) an instance in `directory`. On first open an identity and a device key are created. */
@@ -83,13 +91,16 @@ export class ECHO {
     const db = new Level<string, string>(join(options.directory, 'db'))
     await db.open()
     let feedStore: FeedStore | undefined
+    let network: SwarmNetwork | undefined
     try {
       feedStore = await FeedStore.open(join(options.directory, 'feeds'))
       const metaStore = new MetaStore(db)
       const factory = createModelFactory()
       for (const type of options.models ?? []) factory.register(type)
-      const identity = await loadIdentity(db)
-      const echo = new ECHO(options.directory, db, feedStore, metaStore, new ItemStore(db), identity, factory, interval)
+      const identity = await loadKeyPair(db, 'identity')
+      const device = await loadKeyPair(db, 'device')
+      network = options.network === undefined ? undefined : new SwarmNetwork(feedStore, device, options.network)
+      const echo = new ECHO(options.directory, db, feedStore, metaStore, new ItemStore(db), identity, factory, interval, network)
       echo._displayName = await metaStore.getSetting<string>('displayName')
       for (const record of await metaStore.listParties()) {
         const party = echo._track(new Party(echo._partyContext(), record))
@@ -98,6 +109,7 @@ export class ECHO {
       log('opened %s with %d parties', options.directory, echo._parties.size)
       return echo
     } catch (err) {
+      await network?.close().catch(() => {})
       await feedStore?.close().catch(() => {})
       await db.close().catch(() => {})
       throw err
@@ -179,6 +191,7 @@ export class ECHO {
     if (this._closed) return
     this._closed = true
     for (const party of this._parties.values()) await party.shutdown()
+    await this.network?.close()
     await this._feedStore.close()
     await this._db.close()
     log('closed %s', this.directory)
@@ -209,6 +222,7 @@ export class ECHO {
       factory: this.models,
       identity: this._identity,
       snapshotInterval: this._snapshotInterval,
+      network: this.network,
       database: (key: Uint8Array): Database | undefined => {
         const party = this.getParty(key)
         return party?.isOpen === true ? party.database : undefined

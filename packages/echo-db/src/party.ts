@@ -3,7 +3,7 @@ import debug from 'debug'
 import type { echo } from '@echodb/proto'
 import { FeedWriter, Timeframe, type Feed, type FeedStore } from '@echodb/feed-store'
 import {
-  createFeedAdmit, createIdentityInfo, createKeyAdmit, createKeyRemove, createPartyGenesis, generateKeyPair, PartyState,
+  createFeedAdmit, createIdentityInfo, discoveryKey, createKeyAdmit, createKeyRemove, createPartyGenesis, generateKeyPair, PartyState,
   type KeyPair, type MemberInfo, type Role, type SignedCredential
 } from '@echodb/credentials'
 import type { ModelFactory, ObjectModel, PropertyValue } from '@echodb/models'
@@ -13,6 +13,8 @@ import { encodeItem, type ItemStore } from './item-store'
 import type { MetaStore, PartyRecord } from './meta-store'
 import { envelopeCodec, PartyProcessor, type RejectionCounts } from './party-processor'
 import { ResultSet } from './result-set'
+import { PartySync } from './network/party-sync'
+import type { SwarmNetwork } from './network/swarm-network'
 
 const log = debug('echo:echo-db:party')
 
@@ -25,6 +27,8 @@ export interface PartyContext {
   readonly identity: KeyPair
   /** Save a snapshot every this many processed blocks (and on close). */
   readonly snapshotInterval: number
+  /** The instance's swarm, if it has one: open parties join their topic on it. */
+  readonly network?: SwarmNetwork
   /** Another open party's database, for references across parties. */
   database (partyKey: Uint8Array): Database | undefined
 }
@@ -48,6 +52,7 @@ interface OpenParty {
   processor: PartyProcessor
   writer: FeedWriter<echo.IEnvelope>
   ownFeed: Feed
+  sync: PartySync
   blocksSinceSnapshot: number
   saving: Promise<void> | undefined
 }
@@ -167,7 +172,17 @@ export class Party extends EventEmitter<PartyEvents> {
       onFeedAdmitted: async (feed) => { await context.metaStore.addFeed(this.id, feed.id) }
     })
     const writer = new FeedWriter<echo.IEnvelope>(ownFeed, { codec: envelopeCodec, timeframe: () => processor.timeframe.clone() })
-    const open: OpenParty = { partyState, database, processor, writer, ownFeed, blocksSinceSnapshot: 0, saving: undefined }
+    const sync = new PartySync({
+      partyState,
+      feedStore: context.feedStore,
+      feedKeys: () => this._record.feedKeys,
+      timeframe: processor.timeframe,
+      onTimeframe: (listener) => {
+        processor.on('timeframe', listener)
+        return () => { processor.off('timeframe', listener) }
+      }
+    }, context.network)
+    const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, blocksSinceSnapshot: 0, saving: undefined }
     processor.on('timeframe', (timeframe) => {
       this.emit('timeframe', timeframe)
       if (++open.blocksSinceSnapshot >= context.snapshotInterval) void this._saveSnapshot(open)
@@ -183,6 +198,8 @@ export class Party extends EventEmitter<PartyEvents> {
     this._open = open
     processor.start(feeds)
     await processor.idle()
+    // The topic is a hash of the party key: the key itself is never announced.
+    context.network?.join(discoveryKey(this.key))
     await context.metaStore.setPartyOpen(this.id, true)
     this.emit('open')
   }
@@ -192,6 +209,8 @@ export class Party extends EventEmitter<PartyEvents> {
     if (this._opening !== undefined) await this._opening
     const open = this._open
     if (open === undefined) return
+    if (this._context.network !== undefined) await this._context.network.leave(discoveryKey(this.key))
+    open.sync.close()
     await open.writer.close()
     await open.processor.close()
     await open.saving
@@ -219,6 +238,11 @@ export class Party extends EventEmitter<PartyEvents> {
     const item = this._requireOpen().database.systemItem
     if (item === undefined) throw new DatabaseError('NOT_READY', `party ${this.id} has not processed its genesis yet`)
     return item.model
+  }
+
+  /** Sync progress: blocks known vs processed, and `caughtUp()`. */
+  get sync (): PartySync {
+    return this._requireOpen().sync
   }
 
   /** For each feed, how many blocks have been processed. */

@@ -41,3 +41,10 @@ export async function admitAndJoin (greeterParty: Party, invitee: ECHO, role: 'a
 export async function openEcho (dirs: TempDirs, options: Partial<EchoOptions> = {}): Promise<ECHO> {
   return await ECHO.create({ directory: await dirs.make(), ...options })
 }
+
+/** Waits until every party has processed everything every other has (their timeframes are equal). */
+export async function converge (parties: Party[]): Promise<void> {
+  for (let round = 0; round < 2; round++) {
+    for (const p of parties) for (const q of parties) if (p !== q) await p.waitForTimeframe(q.timeframe.clone())
+  }
+}
