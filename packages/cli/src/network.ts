@@ -86,16 +86,29 @@ interface NetworkModule {
   startBootstrapNode (options: { port?: number, host?: string }): Promise<BootstrapNode>
 }
 
-/** True when @echodb/echo-db has the networking API. */
+/** True when @echodb/echo-db has the networking API (the swarm, sync progress, the bootstrap node). */
 export function networkAvailable (): boolean {
   const module = echoDb as unknown as Partial<NetworkModule>
+  return typeof module.startBootstrapNode === 'function' && 'sync' in echoDb.Party.prototype
+}
+
+/** True when @echodb/echo-db has invitations (createInvitation, joinParty). */
+export function invitationsAvailable (): boolean {
+  const partyProto = echoDb.Party.prototype as unknown as Partial<NetworkedParty>
   const echoProto = echoDb.ECHO.prototype as unknown as Partial<NetworkedEcho>
-  return typeof module.startBootstrapNode === 'function' && typeof echoProto.joinParty === 'function'
+  return typeof partyProto.createInvitation === 'function' && typeof echoProto.joinParty === 'function'
 }
 
 export function requireNetwork (): void {
   if (!networkAvailable()) {
-    throw new CliError('NETWORK_UNAVAILABLE', 'this build of @echodb/echo-db has no networking (ECHO network option, invitations, sync)', EXIT_FAILURE)
+    throw new CliError('NETWORK_UNAVAILABLE', 'this build of @echodb/echo-db has no networking (ECHO network option, sync)', EXIT_FAILURE)
+  }
+}
+
+export function requireInvitations (): void {
+  requireNetwork()
+  if (!invitationsAvailable()) {
+    throw new CliError('NETWORK_UNAVAILABLE', 'this build of @echodb/echo-db has no invitations (createInvitation, joinParty)', EXIT_FAILURE)
   }
 }
 
@@ -105,12 +118,12 @@ export async function startBootstrapNode (options: { port?: number, host?: strin
 }
 
 export async function createInvitation (party: Party, options: InvitationOptions): Promise<Invitation> {
-  requireNetwork()
+  requireInvitations()
   return await (party as unknown as NetworkedParty).createInvitation(options)
 }
 
 export async function joinParty (echo: ECHO, code: string, secret: string, options: JoinOptions): Promise<Party> {
-  requireNetwork()
+  requireInvitations()
   return await (echo as unknown as NetworkedEcho).joinParty(code, secret, options)
 }
 

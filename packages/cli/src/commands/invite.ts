@@ -2,7 +2,7 @@ import type { Command, Context } from '../command'
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED } from '../errors'
 import { hex, partyLabel, partyTitle, plural, shortId } from '../format'
 import { aborted } from '../io'
-import { createInvitation, joinParty, type Invitation } from '../network'
+import { createInvitation, joinParty, requireInvitations, type Invitation } from '../network'
 import { formatProgress, openEcho, partyFeeds, ProgressPrinter, pushFeeds, seconds, syncTimeout } from '../online'
 import { parseDuration, parseRole } from '../options'
 import { readSecret } from '../prompt'
@@ -45,6 +45,7 @@ export const invite: Command = {
     const role = parseRole(ctx.options.role)
     const expiresIn = parseDuration(ctx.options.expires ?? DEFAULT_EXPIRY, 'expires')
     const handover = ctx.options.timeout === undefined ? HANDOVER_TIMEOUT : syncTimeout(ctx)
+    requireInvitations()
     const echo = await openEcho(ctx, true)
     try {
       const party = await resolveParty(echo, ctx.args[0])
@@ -105,6 +106,7 @@ export const join: Command = {
     const code = ctx.args[0].trim()
     if (code === '') throw new CliError('INVALID_CODE', 'the invitation code is empty')
     const timeout = ctx.options.timeout === undefined ? undefined : parseDuration(ctx.options.timeout, 'timeout')
+    requireInvitations()
     const secret = ctx.options.secret ?? await readSecret(ctx.io, 'Secret: ')
     if (secret === undefined || secret.trim() === '') {
       throw new CliError('NO_SECRET', 'no secret given: type it at the prompt or pass --secret S')

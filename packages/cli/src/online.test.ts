@@ -1,0 +1,179 @@
+import { invitationsAvailable, networkAvailable } from './network'
+import { Capture, Child, cli, ensureBuilt, Homes, spawnCli, type Result } from './test-fixtures/harness'
+
+// These run once @echodb/echo-db has its networking (issue 6); until then cli.test.ts checks the clear refusal.
+const online = networkAvailable() && invitationsAvailable()
+const describeOnline = online ? describe : describe.skip
+
+const homes = new Homes()
+
+describeOnline('online, in-process, on a local DHT', () => {
+  const dhtStop = new AbortController()
+  let dht: Promise<Result>
+  let net: string[]
+
+  beforeAll(async () => {
+    const stdout = new Capture()
+    dht = cli(['dht', '--host', '127.0.0.1', '--port', '0'], { signal: dhtStop.signal, stdout })
+    const [, address] = await stdout.waitFor(/^(127\.0\.0\.1:\d+)\n/)
+    net = ['--bootstrap', address, '--host', '127.0.0.1']
+  })
+
+  afterAll(async () => {
+    dhtStop.abort()
+    expect((await dht).code).toBe(0)
+    await homes.cleanup()
+  })
+
+  async function person (name: string): Promise<(argv: string[], options?: Parameters<typeof cli>[1]) => Promise<Result>> {
+    const home = await homes.make()
+    const echodb = async (argv: string[], options: Parameters<typeof cli>[1] = {}): Promise<Result> => await cli([...argv, '--home', home], options)
+    expect((await echodb(['init', '--name', name])).code).toBe(0)
+    return echodb
+  }
+
+  /** Starts `invite` and returns its code and secret, and the running command. */
+  async function startInvite (echodb: Awaited<ReturnType<typeof person>>, args: string[], signal?: AbortSignal): Promise<{ code: string, secret: string, running: Promise<Result>, stdout: Capture, stderr: Capture }> {
+    const stdout = new Capture()
+    const stderr = new Capture()
+    const running = echodb(['invite', ...args, ...net], { stdout, stderr, signal })
+    const race = await Promise.race([stdout.waitFor(/secret: +(\S+)\n/), running])
+    if (!Array.isArray(race)) throw new Error(`invite ended early: ${JSON.stringify(race)}`)
+    const code = (await stdout.waitFor(/code: +(\S+)\n/))[1]
+    return { code, secret: race[1], running, stdout, stderr }
+  }
+
+  test('invite and join; set on one, seen on the other through watch and get', async () => {
+    const ada = await person('Ada')
+    const bob = await person('Bob')
+    const party = (await ada(['party', 'create', '--title', 'Shared'])).stdout.trim()
+    const p = party.slice(0, 8)
+    const item = (await ada(['item', 'create', p, 'task', 'title=draft'])).stdout.trim()
+
+    const invitation = await startInvite(ada, [p])
+    const joined = await bob(['join', invitation.code, '--secret', invitation.secret, ...net])
+    expect(joined.stderr).toMatch(/sync: \d+\/\d+ blocks/)
+    expect(joined).toMatchObject({ code: 0, stdout: `joined party ${p} "Shared" as writer: 1 item\n` })
+    const invited = await invitation.running
+    expect(invited.code).toBe(0)
+    expect(invited.stdout).toMatch(new RegExp(`^Bob \\([0-9a-f]{8}\\) joined party ${p} as writer$`, 'm'))
+
+    // Bob has the party offline now.
+    expect(JSON.parse((await bob(['get', p, item.slice(0, 6), '--json'])).stdout).properties).toEqual({ title: 'draft' })
+    expect((await bob(['party', 'members', p])).stdout).toMatch(/admin {3}Ada\n.*writer  Bob \(you\)\n|writer  Bob \(you\)\n.*admin {3}Ada\n/s)
+
+    // Ada watches; Bob sets with --sync; the change shows in Ada's watch.
+    const stop = new AbortController()
+    const watchOut = new Capture()
+    const watching = ada(['watch', p, ...net], { signal: stop.signal, stdout: watchOut })
+    await watchOut.waitFor(/^watching party/m)
+    const set = await bob(['set', p, item.slice(0, 6), 'title=from Bob', 'n=2', '--sync', ...net])
+    expect(set).toMatchObject({ code: 0, stderr: '' })
+    await watchOut.waitFor(new RegExp(`^~ ${item.slice(0, 8)}  task  \\{"n":2,"title":"from Bob"\\}$`, 'm'))
+    stop.abort()
+    expect((await watching).code).toBe(0)
+    expect(JSON.parse((await ada(['get', p, item])).stdout)).toEqual({ title: 'from Bob', n: 2 })
+
+    // And back: Ada writes offline, then stays online; Bob's get --sync catches up.
+    expect((await ada(['set', p, item, 'done=true'])).code).toBe(0)
+    const stop2 = new AbortController()
+    const serving = ada(['watch', p, '--json', ...net], { signal: stop2.signal })
+    try {
+      const got = await bob(['get', p, item, '--sync', ...net])
+      expect(got.code).toBe(0)
+      expect(JSON.parse(got.stdout)).toEqual({ title: 'from Bob', n: 2, done: true })
+    } finally {
+      stop2.abort()
+      expect((await serving).code).toBe(0)
+    }
+  })
+
+  test('a wrong secret is one line and exit 1; the invitation stays open for the right one', async () => {
+    const ada = await person('Ada')
+    const bob = await person('Bob')
+    const p = (await ada(['party', 'create'])).stdout.trim().slice(0, 8)
+    const invitation = await startInvite(ada, [p, '--role', 'reader'])
+    const wrong = await bob(['join', invitation.code, ...net], { stdin: 'not-the-secret\n' })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr.trimEnd().split('\n').pop()).toMatch(/^echodb: wrong secret/)
+    await invitation.stderr.waitFor(/a join attempt was refused/)
+    const right = await bob(['join', invitation.code, ...net], { stdin: invitation.secret + '\n' })
+    expect(right.code).toBe(0)
+    expect(right.stdout).toMatch(/as reader/)
+    expect((await invitation.running).code).toBe(0)
+    const write = await bob(['item', 'create', p, 'note', 'x=1'])
+    expect(write.code).toBe(1)
+    expect(write.stderr).toMatch(/^echodb: .*reader/)
+  })
+
+  test('an expired invitation ends invite with exit 2; Ctrl-C cancels one with 130', async () => {
+    const ada = await person('Ada')
+    const p = (await ada(['party', 'create'])).stdout.trim().slice(0, 8)
+    const expiring = await startInvite(ada, [p, '--expires', '1s'])
+    const expired = await expiring.running
+    expect(expired.code).toBe(2)
+    expect(expired.stderr).toMatch(/^echodb: .*expired/m)
+
+    const stop = new AbortController()
+    const cancelled = await startInvite(ada, [p], stop.signal)
+    stop.abort()
+    const result = await cancelled.running
+    expect(result.code).toBe(130)
+    expect(result.stderr).toMatch(/invitation cancelled/)
+  })
+
+  test('joining with a code nobody serves fails with a reason', async () => {
+    const ada = await person('Ada')
+    const bob = await person('Bob')
+    const p = (await ada(['party', 'create'])).stdout.trim().slice(0, 8)
+    const stop = new AbortController()
+    const invitation = await startInvite(ada, [p], stop.signal)
+    stop.abort()
+    await invitation.running
+    const late = await bob(['join', invitation.code, '--secret', invitation.secret, '--timeout', '3s', ...net])
+    expect(late.code).toBe(2)
+    expect(late.stderr.trimEnd().split('\n').pop()).toMatch(/^echodb: /)
+    const garbage = await bob(['join', 'definitely-not-a-code', '--secret', '123456', '--timeout', '3s', ...net])
+    expect(garbage.code).toBe(1)
+    expect(garbage.stderr.trimEnd().split('\n').pop()).toMatch(/^echodb: that is not an invitation code/)
+  })
+})
+
+describeOnline('online, as separate processes', () => {
+  beforeAll(() => ensureBuilt(), 120_000)
+  afterAll(async () => await homes.cleanup())
+
+  test('dht, invite, join, watch, set --sync, SIGTERM, get', async () => {
+    const dht = new Child(['dht', '--host', '127.0.0.1', '--port', '0'])
+    const children: Child[] = [dht]
+    try {
+      const [, address] = await dht.stdout.waitFor(/^(127\.0\.0\.1:\d+)\n/)
+      const ada = { ECHODB_HOME: await homes.make(), ECHODB_BOOTSTRAP: address }
+      const bob = { ECHODB_HOME: await homes.make(), ECHODB_BOOTSTRAP: address }
+      expect((await spawnCli(['init', '--name', 'Ada'], ada)).code).toBe(0)
+      expect((await spawnCli(['init', '--name', 'Bob'], bob)).code).toBe(0)
+      const p = (await spawnCli(['party', 'create', '--title', 'Processes'], ada)).stdout.trim().slice(0, 8)
+
+      const invite = new Child(['invite', p, '--host', '127.0.0.1'], ada)
+      children.push(invite)
+      const [, code] = await invite.stdout.waitFor(/code: +(\S+)\n/)
+      const [, secret] = await invite.stdout.waitFor(/secret: +(\S+)\n/)
+      const joined = await spawnCli(['join', code, '--host', '127.0.0.1'], bob, secret + '\n')
+      expect(joined.code).toBe(0)
+      expect((await invite.result()).code).toBe(0)
+
+      const watch = new Child(['watch', p, '--host', '127.0.0.1'], bob)
+      children.push(watch)
+      await watch.stdout.waitFor(/^watching party/m)
+      const id = (await spawnCli(['item', 'create', p, 'task', 'title=sent', '--sync', '--host', '127.0.0.1'], ada)).stdout.trim()
+      expect(id).toMatch(/^[0-9a-f]{32}$/)
+      await watch.stdout.waitFor(new RegExp(`^\\+ ${id.slice(0, 8)}  task  \\{"title":"sent"\\}$`, 'm'))
+      watch.kill('SIGTERM')
+      expect(await watch.exited).toBe(0)
+      expect(JSON.parse((await spawnCli(['get', p, id], bob)).stdout)).toEqual({ title: 'sent' })
+    } finally {
+      for (const child of children) child.kill('SIGTERM')
+      await Promise.all(children.map(async (child) => await child.exited))
+    }
+  }, 60_000)
+})
