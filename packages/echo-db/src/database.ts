@@ -191,7 +191,7 @@ export class Database implements ItemHost {
     const messages: echo.IEnvelope[] = [{
       item: { itemId, genesis: { modelType: url, modelVersion: type.version, itemType: options.type ?? '', parentId, link, system } }
     }]
-    if (options.props !== undefined) {
+    if (options.props !== undefined && Object.keys(options.props).length > 0) {
       if (url !== ObjectModel.type.url) throw new DatabaseError('INVALID_ARGUMENT', `props are for ObjectModel items, not ${url}`)
       let encoded: Uint8Array
       try {

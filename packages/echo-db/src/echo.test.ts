@@ -92,6 +92,8 @@ test('close and reopen give identical state, from the snapshot and by full repla
 test('a closed party is not processed and holds nothing until opened again', async () => {
   const echo = await make()
   const party = await echo.createParty()
+  await party.database.createItem({ props: {} })
+  expect(party.rejections).toEqual({}) // no properties: no empty mutation is written
   await party.database.createItem({ type: 'x' })
   await party.close()
   expect(party.isOpen).toBe(false)

@@ -31,6 +31,12 @@ export interface PartyProcessorOptions {
   feedStore: FeedStore
   /** Where processing starts (a snapshot's timeframe, or empty). */
   start: Timeframe
+  /**
+   * Cut-offs known before processing starts (feed id -> valid length). A rebuild passes the ones the previous
+   * PartyState had found, so that blocks past them are skipped even when they come before the removal in the
+   * processing order.
+   */
+  knownCutoffs?: ReadonlyMap<string, number>
   /** Called (and awaited) before a newly admitted feed is read, to record it in the MetaStore. */
   onFeedAdmitted?: (feed: Feed) => Promise<void>
 }
@@ -194,7 +200,8 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
         }
       } else if (message.item !== null && message.item !== undefined) {
         // Evaluated per message: a credential earlier in the same block may have admitted the feed's owner.
-        const status = state.blockStatus(feedKey, blockIndex)
+        const known = this._options.knownCutoffs?.get(feedId)
+        const status = known !== undefined && blockIndex >= known ? 'cut' : state.blockStatus(feedKey, blockIndex)
         const owner = status === 'valid' ? state.getFeedOwner(feedKey) : undefined
         const role = owner === undefined ? undefined : state.getRole(owner)
         if (owner === undefined || role === undefined || role === 'reader') {

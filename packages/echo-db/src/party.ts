@@ -66,6 +66,9 @@ export class Party extends EventEmitter<PartyEvents> {
   private _open: OpenParty | undefined
   private _opening: Promise<void> | undefined
   private _membersResult: ResultSet<MemberInfo> | undefined
+  private _rebuilding: Promise<void> | undefined
+  /** Cut-offs found before a rebuild, applied from the first block of the replay. */
+  private _knownCutoffs: Map<string, number> | undefined
 
   constructor (private readonly _context: PartyContext, private _record: PartyRecord) {
     super()
@@ -169,6 +172,7 @@ export class Party extends EventEmitter<PartyEvents> {
       database,
       feedStore: context.feedStore,
       start,
+      knownCutoffs: this._knownCutoffs,
       onFeedAdmitted: async (feed) => { await context.metaStore.addFeed(this.id, feed.id) }
     })
     const writer = new FeedWriter<echo.IEnvelope>(ownFeed, { codec: envelopeCodec, timeframe: () => processor.timeframe.clone() })
@@ -193,7 +197,7 @@ export class Party extends EventEmitter<PartyEvents> {
       // Items of the removed member past the cut-off were applied before the removal arrived. Other peers never
       // apply them, so this peer must rebuild its state without them to converge.
       log('party %s: feed %s cut at %d but processed to %d: rebuilding', this.id, feedKey, cutoff, processed)
-      void this._rebuild()
+      this._rebuilding ??= this._rebuild().finally(() => { this._rebuilding = undefined })
     })
     this._open = open
     processor.start(feeds)
@@ -223,6 +227,7 @@ export class Party extends EventEmitter<PartyEvents> {
 
   /** Releases memory without marking the party closed in the MetaStore (the ECHO instance is closing). */
   async shutdown (): Promise<void> {
+    await this._rebuilding
     const open = this._open
     if (open === undefined) return
     await this.close()
@@ -399,8 +404,17 @@ export class Party extends EventEmitter<PartyEvents> {
 
   /** Drops the snapshot and processes every feed again from the start (after a late removal cut-off). */
   private async _rebuild (): Promise<void> {
-    await this.close()
-    await this._context.itemStore.clear(this.id)
-    await this.open()
+    const open = this._requireOpen()
+    this._knownCutoffs = new Map()
+    for (const feed of open.partyState.listFeeds()) {
+      if (feed.cutoff !== null) this._knownCutoffs.set(feed.feedKey.toString('hex'), feed.cutoff)
+    }
+    try {
+      await this.close()
+      await this._context.itemStore.clear(this.id)
+      await this.open()
+    } catch (err) {
+      log('rebuild of %s failed (it is replayed at the next open): %O', this.id, err)
+    }
   }
 }
