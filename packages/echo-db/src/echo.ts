@@ -4,10 +4,9 @@ import debug from 'debug'
 import { Level } from 'level'
 import { FeedStore } from '@echodb/feed-store'
 import { createModelFactory, type ModelFactory, type ModelType, type PropertyValue } from '@echodb/models'
-import { createFeedAdmit, createIdentityInfo, type KeyPair, type SignedCredential } from '@echodb/credentials'
+import { createFeedAdmit, createIdentityInfo, KeyStore, type SignedCredential, type Signer } from '@echodb/credentials'
 import type { Database } from './database'
 import { DatabaseError } from './errors'
-import { loadKeyPair } from './identity'
 import { SwarmNetwork, type NetworkOptions } from './network/swarm-network'
 import { ItemStore } from './item-store'
 import { MetaStore } from './meta-store'
@@ -70,7 +69,9 @@ export class ECHO {
     private readonly _feedStore: FeedStore,
     private readonly _metaStore: MetaStore,
     private readonly _itemStore: ItemStore,
-    private readonly _identity: KeyPair,
+    private readonly _identity: Signer,
+    /** Secret keys of this instance: identity, device and party keys. */
+    readonly keyStore: KeyStore,
     /** Model types: register custom models here. */
     readonly models: ModelFactory,
     private readonly _snapshotInterval: number,
@@ -97,10 +98,14 @@ export class ECHO {
       const metaStore = new MetaStore(db)
       const factory = createModelFactory()
       for (const type of options.models ?? []) factory.register(type)
-      const identity = await loadKeyPair(db, 'identity')
-      const device = await loadKeyPair(db, 'device')
-      network = options.network === undefined ? undefined : new SwarmNetwork(feedStore, device, options.network)
-      const echo = new ECHO(options.directory, db, feedStore, metaStore, new ItemStore(db), identity, factory, interval, network)
+      const keyStore = new KeyStore(db)
+      const identity = await keyStore.signer((await keyStore.ensure('identity')).publicKey)
+      if (options.network !== undefined) {
+        // Hyperswarm needs the device key pair itself (it is the Noise static key): the one explicit export.
+        const device = await keyStore.export((await keyStore.ensure('device')).publicKey)
+        network = new SwarmNetwork(feedStore, device, options.network)
+      }
+      const echo = new ECHO(options.directory, db, feedStore, metaStore, new ItemStore(db), identity, keyStore, factory, interval, network)
       echo._displayName = await metaStore.getSetting<string>('displayName')
       for (const record of await metaStore.listParties()) {
         const party = echo._track(new Party(echo._partyContext(), record))
@@ -219,6 +224,7 @@ export class ECHO {
       feedStore: this._feedStore,
       metaStore: this._metaStore,
       itemStore: this._itemStore,
+      keyStore: this.keyStore,
       factory: this.models,
       identity: this._identity,
       snapshotInterval: this._snapshotInterval,

@@ -4,7 +4,7 @@ import type { echo } from '@echodb/proto'
 import { FeedWriter, Timeframe, type Feed, type FeedStore } from '@echodb/feed-store'
 import {
   createFeedAdmit, createIdentityInfo, discoveryKey, createKeyAdmit, createKeyRemove, createPartyGenesis, generateKeyPair, PartyState,
-  type KeyPair, type MemberInfo, type Role, type SignedCredential
+  type KeyStore, type MemberInfo, type Role, type SignedCredential, type Signer
 } from '@echodb/credentials'
 import type { ModelFactory, ObjectModel, PropertyValue } from '@echodb/models'
 import { Database } from './database'
@@ -24,7 +24,8 @@ export interface PartyContext {
   readonly metaStore: MetaStore
   readonly itemStore: ItemStore
   readonly factory: ModelFactory
-  readonly identity: KeyPair
+  readonly identity: Signer
+  readonly keyStore: KeyStore
   /** Save a snapshot every this many processed blocks (and on close). */
   readonly snapshotInterval: number
   /** The instance's swarm, if it has one: open parties join their topic on it. */
@@ -87,6 +88,8 @@ export class Party extends EventEmitter<PartyEvents> {
   /** Creates a party: a party key, our first feed, and the genesis block (genesis, our name, the system item). */
   static async create (context: PartyContext, options: { properties?: Record<string, PropertyValue>, displayName?: string } = {}): Promise<Party> {
     const partyKeyPair = generateKeyPair()
+    // The party key signs only the genesis; it is kept (like every secret key of the instance) in the KeyStore.
+    await context.keyStore.add('party', partyKeyPair)
     const feed = await context.feedStore.createFeed()
     const record: PartyRecord = {
       partyKey: partyKeyPair.publicKey.toString('hex'),
