@@ -1,11 +1,82 @@
+import { ECHO } from '@echodb/echo-db'
+import { admitAndJoin } from '@echodb/echo-db/src/testing/temp-echo'
 import { invitationsAvailable, networkAvailable } from './network'
 import { Capture, Child, cli, ensureBuilt, Homes, spawnCli, type Result } from './test-fixtures/harness'
 
 // These run once @echodb/echo-db has its networking (issue 6); until then cli.test.ts checks the clear refusal.
 const online = networkAvailable() && invitationsAvailable()
 const describeOnline = online ? describe : describe.skip
+const describeNetwork = networkAvailable() ? describe : describe.skip
 
 const homes = new Homes()
+
+describeNetwork('online data commands (members admitted through the echo-db API)', () => {
+  const dhtStop = new AbortController()
+  let dht: Promise<Result>
+  let net: string[]
+
+  beforeAll(async () => {
+    const stdout = new Capture()
+    dht = cli(['dht', '--host', '127.0.0.1', '--port', '0'], { signal: dhtStop.signal, stdout })
+    const [, address] = await stdout.waitFor(/^(127\.0\.0\.1:\d+)\n/)
+    net = ['--bootstrap', address, '--host', '127.0.0.1']
+  })
+
+  afterAll(async () => {
+    dhtStop.abort()
+    expect((await dht).code).toBe(0)
+    await homes.cleanup()
+  })
+
+  test('watch shows changes another member sends with --sync; get --sync catches up; sync reports', async () => {
+    const adaHome = await homes.make()
+    const bobHome = await homes.make()
+    const ada = async (argv: string[], options: Parameters<typeof cli>[1] = {}): Promise<Result> => await cli([...argv, '--home', adaHome], options)
+    const bob = async (argv: string[], options: Parameters<typeof cli>[1] = {}): Promise<Result> => await cli([...argv, '--home', bobHome], options)
+    expect((await ada(['init', '--name', 'Ada'])).code).toBe(0)
+    expect((await bob(['init', '--name', 'Bob'])).code).toBe(0)
+    const party = (await ada(['party', 'create', '--title', 'Direct'])).stdout.trim()
+    const p = party.slice(0, 8)
+    const item = (await ada(['item', 'create', p, 'task', 'title=draft'])).stdout.trim()
+    // Admit Bob without an invitation (both stores open in this process for a moment), then close both.
+    const a = await ECHO.create({ directory: adaHome })
+    const b = await ECHO.create({ directory: bobHome })
+    try {
+      await admitAndJoin(a.getParty(party)!, b)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+    // Bob has nothing of Ada's yet: reading offline shows no item, reading with --sync catches up.
+    expect((await bob(['list', p])).stdout).toBe('')
+    const serving = new AbortController()
+    const adaOut = new Capture()
+    const adaWatch = ada(['watch', p, ...net], { signal: serving.signal, stdout: adaOut })
+    try {
+      await adaOut.waitFor(/^watching party/m)
+      const got = await bob(['get', p, item, '--sync', ...net])
+      expect(got).toMatchObject({ code: 0, stderr: '' })
+      expect(JSON.parse(got.stdout)).toEqual({ title: 'draft' })
+
+      const set = await bob(['set', p, item.slice(0, 5), 'title=from Bob', '--sync', ...net])
+      expect(set).toMatchObject({ code: 0, stderr: '' })
+      await adaOut.waitFor(new RegExp(`^~ ${item.slice(0, 8)}  task  \\{"title":"from Bob"\\}$`, 'm'))
+
+      const synced = await bob(['sync', p, '--json', ...net])
+      expect(synced.code).toBe(0)
+      expect(JSON.parse(synced.stdout)).toMatchObject({ id: party, caughtUp: true, pushed: true })
+    } finally {
+      serving.abort()
+      expect((await adaWatch).code).toBe(0)
+    }
+    expect(JSON.parse((await ada(['get', p, item])).stdout)).toEqual({ title: 'from Bob' })
+    // With nobody online, --sync says so and goes on with the local copy.
+    const alone = await bob(['get', p, item, '--sync', '--timeout', '1s', ...net])
+    expect(alone.code).toBe(0)
+    expect(alone.stderr).toMatch(/no peer of the party was reachable within 1s; using the local copy/)
+    expect(JSON.parse(alone.stdout)).toEqual({ title: 'from Bob' })
+  })
+})
 
 describeOnline('online, in-process, on a local DHT', () => {
   const dhtStop = new AbortController()
