@@ -21,7 +21,15 @@ run(process.argv.slice(2), {
   process.exitCode = code
   process.off('SIGINT', onSignal)
   process.off('SIGTERM', onSignal)
+  exitSoon()
 }, (err) => {
   process.stderr.write(`echodb: ${String(err)}\n`)
   process.exitCode = 2
+  exitSoon()
 })
+
+// The command has closed everything it opened; if a library still holds a handle (a socket in its lingering
+// close), do not let it keep a finished command alive.
+function exitSoon (): void {
+  setTimeout(() => process.exit(), 2000).unref()
+}

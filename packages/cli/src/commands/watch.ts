@@ -108,7 +108,7 @@ export const watch: Command = {
       const sync = partySync(party)
       const changes = new ChangePrinter(ctx, party)
       const items = party.database.select({ deleted: true })
-      const summary = `${plural(items.value.filter((item) => !item.deleted).length, 'item')}, ${plural(party.members.value.length, 'member')}`
+      const summary = `${plural(items.value.filter((item) => !item.deleted).length, 'item')}, ${plural(party.members.value.filter((m) => !m.removed).length, 'member')}`
       if (ctx.json) ctx.outJson({ event: 'watching', id: party.id, ...syncFields(sync.progress()) })
       else ctx.out(`watching party ${partyLabel(party)}: ${summary} (Ctrl-C to stop)`)
 
