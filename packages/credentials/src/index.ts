@@ -17,3 +17,19 @@ export {
   InvalidSnapshotError, PartyState
 } from './party-state'
 export { type KeyInfo, type KeyKind, KEY_KINDS, KeyStore } from './key-store'
+export { type InvitationFailure, InvitationError } from './errors'
+export { BufferedChannel, ChannelReader, type MessageChannel, createChannelPair } from './channel'
+export {
+  type InvitationCode, INVITATION_ID_BYTES, decodeInvitationCode, describeCode, encodeInvitationCode, invitationChannelId,
+  invitationTopic
+} from './invitation-code'
+export {
+  DEFAULT_KDF, KDF_LIMITS, type KdfParams, MIN_SECRET_LENGTH, PIN_DIGITS, TEST_KDF, checkSecret, generatePin, normalizeSecret
+} from './secret'
+export { DEFAULT_STEP_TIMEOUT, MAX_ATTEMPTS } from './handshake'
+export {
+  type Admission, type GreetResult, Greeter, type GreeterEvents, type GreeterOptions, type Invitation, type InvitationInfo,
+  type InvitationOptions, type InvitationStatus
+} from './greeter'
+export { type JoinOptions, type JoinResult, acceptInvitation, joinAsMember } from './invitee'
+export { INVITATION_PROTOCOL, type SecretStream, listenForInvitations, openInvitationChannel } from './protomux-channel'
