@@ -8,13 +8,15 @@ import { type Person, World, person, processAll } from './party-world'
 
 export class InvitationParty {
   readonly world = new World()
-  readonly creator: Person = person('creator')
+  readonly creator: Person
   readonly state: PartyState
   readonly admissions: Admission[] = []
   /** Set to make the next admit fail. */
   failNextAdmit: Error | null = null
 
-  constructor () {
+  /** `creator`: the party's creator, whose first feed holds the genesis (default: a new person). */
+  constructor (creator: Person = person('creator')) {
+    this.creator = creator
     this.state = new PartyState(this.world.partyKey, { genesisFeedKey: this.creator.feedKey })
     processAll(this.state, this.world.genesis(this.creator))
   }
