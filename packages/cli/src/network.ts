@@ -1,11 +1,14 @@
 /**
- * The networking API of @echodb/echo-db (issue 6), as agreed in the network API brief. The CLI reaches it only
- * through this file: if the running echo-db does not offer it, networked commands fail with one clear line
- * (NETWORK_UNAVAILABLE) while every offline command keeps working.
+ * The networking API of @echodb/echo-db (issue 6). The CLI reaches it only through this file. Swarm, sync
+ * progress and the bootstrap node are typed against echo-db; invitations (createInvitation, joinParty) are
+ * reached by the agreed shape and checked at run time, so that a build without them refuses invite/join with one
+ * clear line (NETWORK_UNAVAILABLE) while everything else works.
  */
 import * as echoDb from '@echodb/echo-db'
-import type { ECHO, Party } from '@echodb/echo-db'
+import type { BootstrapNode, ECHO, Party, PartySync, SyncProgress } from '@echodb/echo-db'
 import { CliError, EXIT_FAILURE } from './errors'
+
+export type { BootstrapNode, PartySync, SyncProgress }
 
 export interface PeerAddress {
   host: string
@@ -21,22 +24,6 @@ export interface NetworkOptions {
 }
 
 export type InvitationRole = 'admin' | 'writer' | 'reader'
-
-export interface SyncProgress {
-  feeds: Array<{ feedKey: Uint8Array | string, known: number, processed: number }>
-  known: number
-  processed: number
-  peers: number
-}
-
-export interface PartySync {
-  progress (): SyncProgress
-  on (event: 'progress', listener: (progress: SyncProgress) => void): unknown
-  on (event: 'caught-up', listener: () => void): unknown
-  off (event: 'progress', listener: (progress: SyncProgress) => void): unknown
-  off (event: 'caught-up', listener: () => void): unknown
-  caughtUp (): Promise<void>
-}
 
 export interface InvitationAttempt {
   ok: boolean
@@ -63,39 +50,27 @@ export interface JoinOptions {
   onProgress?: (progress: SyncProgress) => void
 }
 
-export interface BootstrapNode {
-  readonly host: string
-  readonly port: number
-  close (): Promise<void>
-}
-
 /** The InvitationError codes; WRONG_SECRET and INVALID_CODE are the person's mistakes, the others failures. */
 export type InvitationErrorCode =
   | 'WRONG_SECRET' | 'TOO_MANY_ATTEMPTS' | 'EXPIRED' | 'USED_UP' | 'UNREACHABLE' | 'INVALID_CODE' | 'CANCELLED'
 
-interface NetworkedParty {
+interface InvitingParty {
   createInvitation (options: InvitationOptions): Promise<Invitation>
-  readonly sync: PartySync
 }
 
-interface NetworkedEcho {
+interface JoiningEcho {
   joinParty (code: string, secret: string, options?: JoinOptions): Promise<Party>
-}
-
-interface NetworkModule {
-  startBootstrapNode (options: { port?: number, host?: string }): Promise<BootstrapNode>
 }
 
 /** True when @echodb/echo-db has the networking API (the swarm, sync progress, the bootstrap node). */
 export function networkAvailable (): boolean {
-  const module = echoDb as unknown as Partial<NetworkModule>
-  return typeof module.startBootstrapNode === 'function' && 'sync' in echoDb.Party.prototype
+  return typeof (echoDb as { startBootstrapNode?: unknown }).startBootstrapNode === 'function' && 'sync' in echoDb.Party.prototype
 }
 
 /** True when @echodb/echo-db has invitations (createInvitation, joinParty). */
 export function invitationsAvailable (): boolean {
-  const partyProto = echoDb.Party.prototype as unknown as Partial<NetworkedParty>
-  const echoProto = echoDb.ECHO.prototype as unknown as Partial<NetworkedEcho>
+  const partyProto = echoDb.Party.prototype as unknown as Partial<InvitingParty>
+  const echoProto = echoDb.ECHO.prototype as unknown as Partial<JoiningEcho>
   return typeof partyProto.createInvitation === 'function' && typeof echoProto.joinParty === 'function'
 }
 
@@ -114,27 +89,25 @@ export function requireInvitations (): void {
 
 export async function startBootstrapNode (options: { port?: number, host?: string }): Promise<BootstrapNode> {
   requireNetwork()
-  return await (echoDb as unknown as NetworkModule).startBootstrapNode(options)
+  return await echoDb.startBootstrapNode(options)
 }
 
 export async function createInvitation (party: Party, options: InvitationOptions): Promise<Invitation> {
   requireInvitations()
-  return await (party as unknown as NetworkedParty).createInvitation(options)
+  return await (party as unknown as InvitingParty).createInvitation(options)
 }
 
 export async function joinParty (echo: ECHO, code: string, secret: string, options: JoinOptions): Promise<Party> {
   requireInvitations()
-  return await (echo as unknown as NetworkedEcho).joinParty(code, secret, options)
+  return await (echo as unknown as JoiningEcho).joinParty(code, secret, options)
 }
 
 export function partySync (party: Party): PartySync {
   requireNetwork()
-  const sync = (party as unknown as Partial<NetworkedParty>).sync
-  if (sync === undefined) throw new CliError('NETWORK_UNAVAILABLE', `party ${party.id} has no sync state (is the instance online?)`, EXIT_FAILURE)
-  return sync
+  return party.sync
 }
 
-/** True for an InvitationError of @echodb/echo-db (matched by its code, whichever class carries it). */
+/** The code of an InvitationError of @echodb/echo-db (matched by its code, whichever class carries it). */
 export function invitationErrorCode (err: unknown): InvitationErrorCode | undefined {
   const code = (err as { code?: unknown } | null)?.code
   switch (code) {

@@ -65,9 +65,23 @@ describeNetwork('online data commands (members admitted through the echo-db API)
       const synced = await bob(['sync', p, '--json', ...net])
       expect(synced.code).toBe(0)
       expect(JSON.parse(synced.stdout)).toMatchObject({ id: party, caughtUp: true, pushed: true })
+
+      // Two watchers stay connected: each says it is caught up with the other.
+      const bobStop = new AbortController()
+      const bobOut = new Capture()
+      const bobWatch = bob(['watch', p, '--json', ...net], { signal: bobStop.signal, stdout: bobOut })
+      try {
+        const [line] = await bobOut.waitFor(/^\{"event":"caught-up".*\}$/m)
+        expect(JSON.parse(line)).toMatchObject({ event: 'caught-up', peers: 1 })
+        await adaOut.waitFor(/^caught up: \d+ blocks, 1 peer$/m)
+      } finally {
+        bobStop.abort()
+        expect((await bobWatch).code).toBe(0)
+      }
     } finally {
       serving.abort()
       expect((await adaWatch).code).toBe(0)
+      if (process.env.CLI_TEST_SHOW === '1') console.log(adaOut.text)
     }
     expect(JSON.parse((await ada(['get', p, item])).stdout)).toEqual({ title: 'from Bob' })
     // With nobody online, --sync says so and goes on with the local copy.

@@ -2,7 +2,7 @@ import { access, writeFile } from 'fs/promises'
 import { homedir } from 'os'
 import { join, resolve } from 'path'
 import debug from 'debug'
-import { ECHO, type EchoOptions } from '@echodb/echo-db'
+import { ECHO } from '@echodb/echo-db'
 import { CliError, EXIT_FAILURE } from './errors'
 import type { CliIo } from './io'
 import { requireNetwork, type NetworkOptions } from './network'
@@ -43,12 +43,9 @@ export async function openProfile (home: string, options: OpenOptions = {}): Pro
     throw new CliError('NO_PROFILE', `no profile in ${home}: run "echodb init" first (or pass --home DIR or set ECHODB_HOME)`)
   }
   if (options.network !== undefined) requireNetwork()
-  // `network` is issue 6's option of ECHO.create; passed as a variable so this compiles before and after it lands.
-  const echoOptions: EchoOptions & { network?: NetworkOptions } = { directory: home }
-  if (options.network !== undefined) echoOptions.network = options.network
   let echo: ECHO
   try {
-    echo = await ECHO.create(echoOptions)
+    echo = await ECHO.create({ directory: home, network: options.network })
   } catch (err) {
     if (isLockError(err)) {
       throw new CliError('PROFILE_IN_USE', `profile ${home} is in use by another echodb process (a running watch, invite, join or sync?)`, EXIT_FAILURE, { cause: err })

@@ -1,11 +1,15 @@
+import debug from 'debug'
 import type { Item, Party } from '@echodb/echo-db'
 import type { Command, Context } from '../command'
 import { hex, itemContent, itemRecord, partyLabel, plural, shortId } from '../format'
-import { aborted } from '../io'
-import { partySync, type SyncProgress } from '../network'
+import { aborted, sleep } from '../io'
+import { partySync, type PartySync, type SyncProgress } from '../network'
 import { formatProgress, openEcho, pullParty, ProgressPrinter, pushFeeds, seconds, syncTimeout } from '../online'
 import { resolveParty } from '../resolve'
 import { toJson } from '../values'
+
+const log = debug('echo:cli:watch')
+const PEER_POLL_MS = 250
 
 interface Seen {
   revision: number
@@ -117,15 +121,9 @@ export const watch: Command = {
         else ctx.out(formatProgress(progress))
       })
       const onProgress = (progress: SyncProgress): void => printer.update(progress)
-      const onCaughtUp = (): void => {
-        printer.flush()
-        const progress = sync.progress()
-        if (ctx.json) ctx.outJson({ event: 'caught-up', ...syncFields(progress) })
-        else ctx.out(`caught up: ${progress.processed} blocks, ${plural(progress.peers, 'peer')}`)
-      }
       sync.on('progress', onProgress)
-      sync.on('caught-up', onCaughtUp)
-      cleanup.push(() => { sync.off('progress', onProgress); sync.off('caught-up', onCaughtUp) })
+      cleanup.push(() => { sync.off('progress', onProgress) })
+      const following = followPeers(ctx, sync, printer)
       cleanup.push(items.subscribe((value) => changes.items(value)))
       const onTimeframe = (): void => changes.properties()
       const onMembers = (): void => changes.members()
@@ -134,6 +132,7 @@ export const watch: Command = {
       cleanup.push(() => { party.off('timeframe', onTimeframe); party.off('members', onMembers) })
 
       await aborted(ctx.signal)
+      await following
       printer.flush()
       ctx.status('echodb: stopping')
       return 0
@@ -142,6 +141,56 @@ export const watch: Command = {
       await echo.close()
     }
   }
+}
+
+/**
+ * Whenever the number of connected peers changes, catches up with them and says so: "caught up" means everything
+ * the connected peers have is processed here. An attempt is dropped (and started again) when peers come or go
+ * meanwhile. Ends when the command is stopped.
+ */
+async function followPeers (ctx: Context, sync: PartySync, printer: ProgressPrinter): Promise<void> {
+  let peers = 0
+  let said = ''
+  while (!stopped(ctx)) {
+    const now = sync.progress().peers
+    if (now !== peers) {
+      peers = now
+      if (now > 0 && await catchUp(ctx, sync, now)) {
+        printer.flush()
+        const progress = sync.progress()
+        const key = `${progress.processed}/${progress.peers}`
+        if (key !== said) {
+          said = key
+          if (ctx.json) ctx.outJson({ event: 'caught-up', ...syncFields(progress) })
+          else ctx.out(`caught up: ${plural(progress.processed, 'block')}, ${plural(progress.peers, 'peer')}`)
+        }
+      }
+      continue
+    }
+    await sleep(PEER_POLL_MS, ctx.signal)
+  }
+}
+
+/** One attempt to catch up with `peers` peers; false when stopped or when the peers changed first. */
+async function catchUp (ctx: Context, sync: PartySync, peers: number): Promise<boolean> {
+  const attempt = new AbortController()
+  const stop = (): void => attempt.abort()
+  ctx.signal?.addEventListener('abort', stop, { once: true })
+  const watcher = setInterval(() => { if (sync.progress().peers !== peers) attempt.abort() }, PEER_POLL_MS)
+  try {
+    await sync.caughtUp({ signal: attempt.signal })
+    return !stopped(ctx)
+  } catch (err) {
+    if (!attempt.signal.aborted) log('catching up failed: %O', err)
+    return false
+  } finally {
+    clearInterval(watcher)
+    ctx.signal?.removeEventListener('abort', stop)
+  }
+}
+
+function stopped (ctx: Context): boolean {
+  return ctx.signal?.aborted === true
 }
 
 function syncFields (progress: SyncProgress): { known: number, processed: number, peers: number } {
