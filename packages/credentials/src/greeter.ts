@@ -372,3 +372,20 @@ export class Greeter extends EventEmitter<GreeterEvents> {
   }
 }
 
+
+/**
+ * An offline invitation: a KeyAdmit for an identity we already know (write it to our feed), and the code to give
+ * its holder, who then joins through any member that is online (`joinAsMember`). No secret: the invitee proves
+ * it holds the identity key.
+ */
+export function createOfflineInvitation (opts: {
+  partyKey: Uint8Array
+  admin: SignerLike
+  identityKey: Uint8Array
+  role: Role
+}): { code: string, credential: SignedCredential } {
+  return {
+    code: encodeInvitationCode({ kind: 'member', partyKey: Buffer.from(opts.partyKey) }),
+    credential: createKeyAdmit({ partyKey: opts.partyKey, admin: opts.admin, identityKey: opts.identityKey, role: opts.role })
+  }
+}

@@ -1,11 +1,11 @@
 import { echo } from '@echodb/proto'
 import { type MessageChannel, createChannelPair } from './channel'
 import { InvitationError } from './errors'
-import { type GreetResult, type Greeter } from './greeter'
+import { type GreetResult, type Greeter, createOfflineInvitation } from './greeter'
 import { encodeMessage } from './handshake'
 import { decodeInvitationCode, encodeInvitationCode } from './invitation-code'
 import { type JoinResult, acceptInvitation, joinAsMember } from './invitee'
-import { createKeyAdmit, createKeyRemove } from './credentials'
+import { createKeyRemove } from './credentials'
 import { generateKeyPair, keyToHex, sign } from './keys'
 import { DEFAULT_KDF, TEST_KDF } from './secret'
 import { InvitationParty } from './test-fixtures/invitation-party'
@@ -233,9 +233,9 @@ describe('offline invitation: an identity admitted in advance joins through any 
     party.admitDirectly(helper, 'writer')
     const newcomer = person('newcomer')
     // The admin admits the newcomer's identity in advance, offline.
-    party.admitDirectly(newcomer, 'reader') // reader first ...
-    party.write([createKeyAdmit({ partyKey: party.world.partyKey, admin: party.creator.identity, identityKey: newcomer.identity.publicKey, role: 'writer' })])
-    const code = encodeInvitationCode({ kind: 'member', partyKey: party.world.partyKey })
+    party.admitDirectly(newcomer, 'reader') // reader first, then promoted by the offline invitation
+    const { code, credential } = createOfflineInvitation({ partyKey: party.world.partyKey, admin: party.creator.identity, identityKey: newcomer.identity.publicKey, role: 'writer' })
+    party.write([credential])
     const { greeter, channelKey } = party.greeter(helper)
     const { joined, served } = await meet(greeter, channelKey, async (channel) => await joinAsMember(channel, code, { identity: newcomer.identity, feed: newcomer.feed, displayName: 'New' }))
     expect(served).toMatchObject({ status: 'admitted', role: 'writer', invitationId: null })

@@ -33,7 +33,7 @@ interface StoredKey {
 }
 
 // Any abstract-level database or sublevel; the store keeps its records in a sublevel of it.
-type AnyLevel = AbstractLevel<any, any, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type AnyLevel = AbstractLevel<any, any, any>
 
 function isKind (kind: unknown): kind is KeyKind {
   return typeof kind === 'string' && (KEY_KINDS as readonly string[]).includes(kind)
@@ -48,7 +48,7 @@ function isKind (kind: unknown): kind is KeyKind {
  *     const signer = await keys.signer(identity.publicKey)
  */
 export class KeyStore {
-  private readonly records: AbstractSublevel<AnyLevel, any, string, StoredKey> // eslint-disable-line @typescript-eslint/no-explicit-any
+  private readonly records: AbstractSublevel<AnyLevel, any, string, StoredKey>
   private readonly owned: Level<string, string> | null
 
   /** A KeyStore inside `db` (a level database or sublevel the caller opens and closes). */
