@@ -1,12 +1,20 @@
+import { execFile } from 'child_process'
 import { readFileSync } from 'fs'
+import { join } from 'path'
 import { BIN, ensureBuilt, Homes, spawnCli } from './test-fixtures/harness'
 
 const homes = new Homes()
 beforeAll(() => ensureBuilt(), 120_000)
 afterAll(async () => await homes.cleanup())
 
-test('the built bin is a node script', () => {
+test('the built bin is a node script, and the committed launcher npm links runs it', async () => {
   expect(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
+  const launcher = join(__dirname, '..', 'bin', 'echodb.js')
+  expect(readFileSync(launcher, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
+  const version = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [launcher, '--version'], (err, stdout) => { if (err !== null) reject(err); else resolve(stdout) })
+  })
+  expect(version).toMatch(/^echodb \d+\.\d+\.\d+\n$/)
 })
 
 test('a person at a shell: init, create a party and an item, set, get; errors are one line and an exit code', async () => {
