@@ -14,7 +14,16 @@ export interface Entry {
   readonly indexInBlock: number
   readonly seq: number
   readonly positionId: string
+  /** Hex of the keys the rules look up, computed once (re-evaluations look them up many times). */
+  readonly ids: {
+    readonly subject: string
+    readonly signer: string
+    readonly feed: string
+    readonly cutoffs: ReadonlyMap<string, number>
+  }
 }
+
+const NO_CUTOFFS: ReadonlyMap<string, number> = new Map()
 
 export function makeEntry (verified: VerifiedCredential, source: CredentialSource): Entry {
   const feedKey = Buffer.from(source.feedKey)
@@ -27,7 +36,23 @@ export function makeEntry (verified: VerifiedCredential, source: CredentialSourc
     blockIndex: source.blockIndex,
     indexInBlock: source.indexInBlock,
     seq: source.seq,
-    positionId: `${feedId}:${source.blockIndex}:${source.indexInBlock}`
+    positionId: `${feedId}:${source.blockIndex}:${source.indexInBlock}`,
+    ids: idsOf(verified.body)
+  }
+}
+
+function idsOf (body: CredentialBody): Entry['ids'] {
+  const subject = keyToHex(body.identityKey)
+  switch (body.kind) {
+    case 'party-genesis':
+    case 'feed-admit':
+      return { subject, signer: '', feed: keyToHex(body.feedKey), cutoffs: NO_CUTOFFS }
+    case 'key-admit':
+      return { subject, signer: keyToHex(body.signerKey), feed: '', cutoffs: NO_CUTOFFS }
+    case 'key-remove':
+      return { subject, signer: keyToHex(body.signerKey), feed: '', cutoffs: new Map(body.cutoffs.map((c) => [keyToHex(c.feedKey), c.length])) }
+    case 'identity-info':
+      return { subject, signer: '', feed: '', cutoffs: NO_CUTOFFS }
   }
 }
 
@@ -49,7 +74,7 @@ export interface MemberRecord {
   /** The highest role any counting admission gave. */
   role: Role
   readonly admittedBy: Buffer | null
-  removal: { readonly by: Buffer, readonly cutoffs: Map<string, number>, readonly entry: Entry } | null
+  removal: { readonly by: Buffer, readonly cutoffs: ReadonlyMap<string, number>, readonly entry: Entry } | null
   displayName: string | null
   readonly feeds: string[]
 }
@@ -124,41 +149,40 @@ class Verdict {
   }
 }
 
-function checkAdminSigner (v: Verdict, model: Model, signerKey: Buffer, carrierOwner: string, unremoved: string | null): void {
-  const id = keyToHex(signerKey)
+function checkAdminSigner (v: Verdict, model: Model, id: string, carrierOwner: string, unremoved: string | null): void {
   v.needRole(model, id, 'admin', model.members.has(id) || model.shadowMembers.has(id) ? 'SIGNER_NOT_ADMIN' : 'SIGNER_NOT_MEMBER', 'signer')
   v.notRemoved(model, id, unremoved, 'signer')
   if (carrierOwner !== id) v.reject('CARRIER_NOT_SIGNER', `carried by a feed of ${carrierOwner}, signed by ${id}`)
 }
 
-function check (model: Model, body: Exclude<CredentialBody, { kind: 'party-genesis' }>, carrierOwner: string, unremoved: string | null): Verdict {
+function check (model: Model, entry: Entry, carrierOwner: string, unremoved: string | null): Verdict {
   const v = new Verdict()
-  const subject = keyToHex(body.identityKey)
-  switch (body.kind) {
+  const { subject, signer, feed } = entry.ids
+  switch (entry.body.kind) {
+    case 'party-genesis':
+      break
     case 'key-admit':
-      checkAdminSigner(v, model, body.signerKey, carrierOwner, unremoved)
+      checkAdminSigner(v, model, signer, carrierOwner, unremoved)
       v.notRemoved(model, subject, unremoved, 'member') // removed for good
       break
     case 'feed-admit': {
-      const feedId = keyToHex(body.feedKey)
-      const owner = model.feeds.get(feedId)?.owner
-      if (owner !== undefined && owner !== subject) v.reject('FEED_ALREADY_ADMITTED', `feed ${feedId} belongs to ${owner}`)
+      const owner = model.feeds.get(feed)?.owner
+      if (owner !== undefined && owner !== subject) v.reject('FEED_ALREADY_ADMITTED', `feed ${feed} belongs to ${owner}`)
       const known = model.members.has(subject) || model.shadowMembers.has(subject)
       v.needRole(model, subject, 'writer', known ? 'READER_CANNOT_WRITE' : 'NOT_A_MEMBER', 'owner')
       v.notRemoved(model, subject, unremoved, 'owner')
       break
     }
     case 'key-remove': {
-      checkAdminSigner(v, model, body.signerKey, carrierOwner, unremoved)
+      checkAdminSigner(v, model, signer, carrierOwner, unremoved)
       v.needRole(model, subject, 'reader', 'NOT_A_MEMBER', 'member')
-      for (const cutoff of body.cutoffs) {
-        const feedId = keyToHex(cutoff.feedKey)
+      for (const feedId of entry.ids.cutoffs.keys()) {
         const owner = model.feeds.get(feedId)?.owner ?? model.shadowFeeds.get(feedId)
         if (owner !== subject) v.reject('CUTOFF_NOT_MEMBER_FEED', `feed ${feedId} is not a feed of ${subject}`)
       }
       const genesisFeed = model.genesis?.feedId
       if (genesisFeed !== undefined && model.feeds.get(genesisFeed)?.owner === subject) {
-        const kept = body.cutoffs.find((c) => keyToHex(c.feedKey) === genesisFeed)?.length ?? 0
+        const kept = entry.ids.cutoffs.get(genesisFeed) ?? 0
         if (kept < 1) v.reject('GENESIS_CUT', 'the genesis feed cannot be cut below 1 block')
       }
       break
@@ -172,14 +196,14 @@ function check (model: Model, body: Exclude<CredentialBody, { kind: 'party-genes
 }
 
 /** Records what a held credential would have established, so that credentials relying on it are held too. */
-function shadow (model: Model, body: CredentialBody): void {
+function shadow (model: Model, entry: Entry): void {
+  const body = entry.body
+  const { subject, feed } = entry.ids
   if (body.kind === 'key-admit') {
-    const id = keyToHex(body.identityKey)
-    const current = model.shadowMembers.get(id) ?? model.members.get(id)?.role
-    if (!atLeast(current, body.role)) model.shadowMembers.set(id, body.role)
+    const current = model.shadowMembers.get(subject) ?? model.members.get(subject)?.role
+    if (!atLeast(current, body.role)) model.shadowMembers.set(subject, body.role)
   } else if (body.kind === 'feed-admit') {
-    const feedId = keyToHex(body.feedKey)
-    if (!model.feeds.has(feedId) && !model.shadowFeeds.has(feedId)) model.shadowFeeds.set(feedId, keyToHex(body.identityKey))
+    if (!model.feeds.has(feed) && !model.shadowFeeds.has(feed)) model.shadowFeeds.set(feed, subject)
   }
 }
 
@@ -207,11 +231,11 @@ export function step (model: Model, entry: Entry, excluded: ReadonlySet<Entry>):
 
   // Beyond its cut-off, a credential is judged as if its feed owner's removal did not count: it is held when it
   // would be valid without that removal.
-  const v = check(model, body, carrierOwner, carrier?.reason === 'BEYOND_CUTOFF' ? carrierOwner : null)
+  const v = check(model, entry, carrierOwner, carrier?.reason === 'BEYOND_CUTOFF' ? carrierOwner : null)
   if (v.hard !== null) return { status: 'rejected', reason: v.hard.reason, detail: v.hard.detail }
   const held = carrier ?? v.held
   if (held !== null) {
-    shadow(model, body)
+    shadow(model, entry)
     return { status: 'held', reason: held.reason, detail: held.detail }
   }
   const changes = apply(model, body, entry)
@@ -222,7 +246,7 @@ export function step (model: Model, entry: Entry, excluded: ReadonlySet<Entry>):
 
 function stepGenesis (model: Model, entry: Entry, body: Extract<CredentialBody, { kind: 'party-genesis' }>): Outcome {
   if (model.genesis !== null) return { status: 'rejected', reason: 'GENESIS_EXISTS', detail: 'the party already has a genesis' }
-  const feedId = keyToHex(body.feedKey)
+  const feedId = entry.ids.feed
   if (model.pinnedGenesis !== null && feedId !== model.pinnedGenesis) {
     return { status: 'rejected', reason: 'GENESIS_POSITION', detail: `genesis of feed ${feedId}, expected ${model.pinnedGenesis}` }
   }
@@ -230,7 +254,7 @@ function stepGenesis (model: Model, entry: Entry, body: Extract<CredentialBody, 
     return { status: 'rejected', reason: 'GENESIS_POSITION', detail: `genesis at ${describeEntry(entry)}, not first in feed ${feedId}` }
   }
   model.genesis = { identityKey: body.identityKey, feedKey: body.feedKey, feedId }
-  const identityId = keyToHex(body.identityKey)
+  const identityId = entry.ids.subject
   model.members.set(identityId, { identityKey: body.identityKey, role: 'admin', admittedBy: null, removal: null, displayName: null, feeds: [feedId] })
   model.feeds.set(feedId, { feedKey: body.feedKey, owner: identityId })
   model.maxCarried.set(feedId, 0)
@@ -247,7 +271,7 @@ function stepGenesis (model: Model, entry: Entry, body: Extract<CredentialBody, 
 function apply (model: Model, body: Exclude<CredentialBody, { kind: 'party-genesis' }>, entry: Entry): PartyChange[] {
   switch (body.kind) {
     case 'key-admit': {
-      const id = keyToHex(body.identityKey)
+      const id = entry.ids.subject
       const member = model.members.get(id)
       if (member !== undefined) {
         // A member holds the highest role any admission gave it: a later, higher one promotes.
@@ -260,18 +284,17 @@ function apply (model: Model, body: Exclude<CredentialBody, { kind: 'party-genes
       return [{ type: 'member-admitted', identityKey: body.identityKey, role: body.role, admittedBy: body.signerKey }]
     }
     case 'feed-admit': {
-      const feedId = keyToHex(body.feedKey)
+      const feedId = entry.ids.feed
       if (model.feeds.has(feedId)) return []
-      const ownerId = keyToHex(body.identityKey)
+      const ownerId = entry.ids.subject
       model.feeds.set(feedId, { feedKey: body.feedKey, owner: ownerId })
       model.members.get(ownerId)?.feeds.push(feedId)
       return [{ type: 'feed-admitted', feedKey: body.feedKey, identityKey: body.identityKey }]
     }
     case 'key-remove': {
-      const member = model.members.get(keyToHex(body.identityKey))
+      const member = model.members.get(entry.ids.subject)
       if (member === undefined || member.removal !== null) return [] // removed already: the first removal holds
-      const cutoffs = new Map<string, number>()
-      for (const c of body.cutoffs) cutoffs.set(keyToHex(c.feedKey), c.length)
+      const cutoffs = entry.ids.cutoffs
       member.removal = { by: body.signerKey, cutoffs, entry }
       const changes: PartyChange[] = [{ type: 'member-removed', identityKey: member.identityKey, removedBy: body.signerKey }]
       for (const feedId of member.feeds) {
@@ -281,7 +304,7 @@ function apply (model: Model, body: Exclude<CredentialBody, { kind: 'party-genes
       return changes
     }
     case 'identity-info': {
-      const member = model.members.get(keyToHex(body.identityKey))
+      const member = model.members.get(entry.ids.subject)
       if (member === undefined) return []
       const name = body.displayName === '' ? null : body.displayName
       if (member.displayName === name) return []
@@ -333,8 +356,7 @@ export function diff (before: Model, after: Model): PartyChange[] {
   if (before.genesis === null && after.genesis !== null) {
     changes.push({ type: 'genesis', identityKey: after.genesis.identityKey, feedKey: after.genesis.feedKey })
   }
-  const memberIds = new Set([...before.members.keys(), ...after.members.keys()])
-  for (const id of [...memberIds].sort()) {
+  for (const id of new Set([...before.members.keys(), ...after.members.keys()])) {
     const a = before.members.get(id)
     const b = after.members.get(id)
     if (a === undefined && b !== undefined) {
@@ -350,8 +372,7 @@ export function diff (before: Model, after: Model): PartyChange[] {
       if (a.removal !== null && b.removal === null) changes.push({ type: 'member-restored', identityKey: b.identityKey })
     }
   }
-  const feedIds = new Set([...before.feeds.keys(), ...after.feeds.keys()])
-  for (const id of [...feedIds].sort()) {
+  for (const id of new Set([...before.feeds.keys(), ...after.feeds.keys()])) {
     const a = before.feeds.get(id)
     const b = after.feeds.get(id)
     const ca = a === undefined ? null : before.cutoff(id) ?? null

@@ -218,15 +218,13 @@ export class PartyState extends EventEmitter<PartyStateEvents> {
 
   /** Fast path: `entry` comes after every retained credential. Null when it needs a full evaluation. */
   private appendInOrder (entry: Entry): { outcome: Outcome, changes: PartyChange[] } | null {
-    const body = entry.body
-    if (body.kind === 'key-remove') {
+    if (entry.body.kind === 'key-remove') {
       // A cut-off that bites credentials already accepted (they are concurrent with the removal) needs a re-fold.
-      const member = this.model.members.get(keyToHex(body.identityKey))
+      const member = this.model.members.get(entry.ids.subject)
       if (member !== undefined && member.removal === null) {
-        const lengths = new Map(body.cutoffs.map((c) => [keyToHex(c.feedKey), c.length]))
         for (const feedId of member.feeds) {
           const max = this.model.maxCarried.get(feedId)
-          if (max !== undefined && max >= (lengths.get(feedId) ?? 0)) return null
+          if (max !== undefined && max >= (entry.ids.cutoffs.get(feedId) ?? 0)) return null
         }
       }
     }
