@@ -222,6 +222,22 @@ describe('FeedReader', () => {
     expect(r.stats.corruptBlocks).toBe(1)
   })
 
+  test('a block over the reader\'s bound is not decoded: it is reported and skipped like a corrupt block', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    await appendBlocks(feed, [{ text: 'x'.repeat(200) }, { text: 'small' }])
+    const events: DecodeErrorEvent[] = []
+    const r = new FeedReader<string>({ codec: textCodec, maxBlockBytes: 100 })
+    cleanup.defer(async () => await r.close())
+    r.on('decode-error', (e) => events.push(e))
+    r.addFeed(feed)
+    const blocks = await take(r, 2)
+    expect(label(blocks)).toEqual(['', 'small'])
+    expect(blocks[0].decodeError).toMatch(/over the bound of 100 bytes/)
+    expect(events.map((e) => e.blockIndex)).toEqual([0])
+    expect(new FeedReader({ codec: textCodec }).maxBlockBytes).toBe(64 * 1024) // the writers' default bound
+    expect(() => new FeedReader({ codec: textCodec, maxBlockBytes: 1 })).toThrow(/maxBlockBytes/)
+  })
+
   test('an undecodable message is reported with its index; the rest of its block is delivered', async () => {
     const feed = await (await cleanup.store()).createFeed()
     await feed.core.append(Buffer.from(encodeFeedBlock({}, [Buffer.from('{"a":1}'), Buffer.from('not json'), Buffer.from('2')])))

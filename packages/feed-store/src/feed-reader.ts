@@ -6,6 +6,7 @@ import { EchoError } from './errors'
 import type { Feed } from './feed'
 import { type DecodedFeedBlock, decodeFeedBlock } from './feed-block'
 import { FeedAlreadyAddedError, InvalidOptionError, ReaderClosedError, reason } from './feed-errors'
+import { DEFAULT_MAX_BLOCK_BYTES, MIN_MAX_BLOCK_BYTES } from './feed-writer'
 import { defaultSelector, type HeadCandidate, type Selector } from './selector'
 import { type FeedId, type FeedKeyLike, Timeframe, feedId } from './timeframe'
 
@@ -74,6 +75,12 @@ export interface FeedProgress {
 export interface FeedReaderOptions<T> {
   codec: Codec<T>
   selector?: Selector
+  /**
+   * Largest block accepted, in bytes (default DEFAULT_MAX_BLOCK_BYTES, the writers' default bound). A larger block
+   * is not decoded: it is delivered as undecodable, so a peer cannot make its readers decode and apply blocks no
+   * honest writer produces. Use the same bound as the writers of the feeds read.
+   */
+  maxBlockBytes?: number
 }
 
 export interface AddFeedOptions {
@@ -165,6 +172,7 @@ interface Waiter<T> {
 export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements AsyncIterableIterator<ReadBlock<T>> {
   private readonly codec: Codec<T>
   private readonly selector: Selector
+  readonly maxBlockBytes: number
   private readonly cursors = new Map<FeedId, Cursor<T>>()
   private readonly ends = new Map<FeedId, number>()
   private waiters: Array<Waiter<T>> = []
@@ -195,6 +203,11 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
     super()
     this.codec = options.codec
     this.selector = options.selector ?? defaultSelector
+    const max = options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES
+    if (!Number.isInteger(max) || max < MIN_MAX_BLOCK_BYTES) {
+      throw new InvalidOptionError('maxBlockBytes', max, `must be an integer >= ${MIN_MAX_BLOCK_BYTES}`)
+    }
+    this.maxBlockBytes = max
   }
 
   get isClosed (): boolean {
@@ -383,19 +396,23 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
   }
 
   private decode (cursor: Cursor<T>, blockIndex: number, bytes: Uint8Array): ReadBlock<T> {
+    const undecodable = (why: string): ReadBlock<T> => ({
+      feedKey: cursor.key,
+      feedId: cursor.id,
+      blockIndex,
+      timeframe: new Timeframe(),
+      messages: [],
+      rejected: NO_REJECTS,
+      decodeError: why
+    })
+    if (bytes.byteLength > this.maxBlockBytes) {
+      return undecodable(`block of ${bytes.byteLength} bytes is over the bound of ${this.maxBlockBytes} bytes`)
+    }
     let decoded: DecodedFeedBlock
     try {
       decoded = decodeFeedBlock(bytes)
     } catch (err) {
-      return {
-        feedKey: cursor.key,
-        feedId: cursor.id,
-        blockIndex,
-        timeframe: new Timeframe(),
-        messages: [],
-        rejected: NO_REJECTS,
-        decodeError: reason(err)
-      }
+      return undecodable(reason(err))
     }
     const raw = decoded.messages
     const messages = new Array<ReadMessage<T>>()
