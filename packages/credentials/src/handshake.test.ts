@@ -292,6 +292,16 @@ describe('hostile peers', () => {
     expect(seen).toEqual(['proof'])
   })
 
+  test('a greeter that goes silent makes the invitee fail with TIMEOUT, not hang', async () => {
+    const greeterKey = generateKeyPair().publicKey
+    const code = encodeInvitationCode({ kind: 'secret', greeterKey, invitationId: Buffer.alloc(16, 1) })
+    const [g, i] = createChannelPair(greeterKey, generateKeyPair().publicKey)
+    g.onmessage = () => {} // reads, never answers
+    const x = person('x')
+    await expect(acceptInvitation(i, code, '123456', { identity: x.identity, timeout: 100 })).rejects.toMatchObject({ reason: 'TIMEOUT' })
+    expect(i.closed).toBe(true)
+  })
+
   test('an invitee refuses a key derivation that would cost too much', async () => {
     const greeterKey = generateKeyPair().publicKey
     const code = encodeInvitationCode({ kind: 'secret', greeterKey, invitationId: Buffer.alloc(16, 1) })
