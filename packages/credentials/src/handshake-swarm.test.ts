@@ -9,7 +9,7 @@ import { feedKeyFromSigner } from '@echodb/feed-store'
 import { generateKeyPair, keyToHex } from './keys'
 import { invitationChannelId, invitationTopic, decodeInvitationCode } from './invitation-code'
 import { type JoinResult, acceptInvitation } from './invitee'
-import { type SecretStream, listenForInvitations, openInvitationChannel } from './protomux-channel'
+import { listenForInvitations, openInvitationChannel } from './protomux-channel'
 import { type GreetResult } from './greeter'
 import { InvitationParty } from './test-fixtures/invitation-party'
 import type { Person } from './test-fixtures/party-world'
@@ -43,7 +43,7 @@ describe('invitation handshake over Hyperswarm (local testnet)', () => {
       const served: GreetResult[] = []
       greeterSwarm.on('connection', (conn) => {
         greeterStore.replicate(conn)
-        listenForInvitations(conn as unknown as SecretStream, (id) => greeter.handles(id) ? async (channel) => served.push(await greeter.serve(channel)) : null)
+        listenForInvitations(conn, (id) => greeter.handles(id) ? async (channel) => served.push(await greeter.serve(channel)) : null)
       })
       const { code, secret } = await greeter.createInvitation({ role: 'writer' })
       const parsed = decodeInvitationCode(code)
@@ -62,7 +62,7 @@ describe('invitation handshake over Hyperswarm (local testnet)', () => {
       const joined = new Promise<JoinResult>((resolve, reject) => {
         inviteeSwarm.on('connection', (conn) => {
           inviteeStore.replicate(conn)
-          openInvitationChannel(conn as unknown as SecretStream, { id: invitationChannelId(parsed), timeout: 10_000 })
+          openInvitationChannel(conn, { id: invitationChannelId(parsed), timeout: 10_000 })
             .then(async (channel) => await acceptInvitation(channel, code, secret, { identity: invitee.identity, feed: invitee.feed, displayName: 'Ivy' }))
             .then(resolve, reject)
         })
@@ -100,7 +100,7 @@ describe('invitation handshake over Hyperswarm (local testnet)', () => {
       swarms.push(greeterSwarm)
       const { greeter } = party.greeter(party.creator, { channelKey: greeterSwarm.keyPair.publicKey })
       greeterSwarm.on('connection', (conn) => {
-        listenForInvitations(conn as unknown as SecretStream, (id) => greeter.handles(id) ? async (channel) => await greeter.serve(channel) : null)
+        listenForInvitations(conn, (id) => greeter.handles(id) ? async (channel) => await greeter.serve(channel) : null)
       })
       const { code, secret } = await greeter.createInvitation()
       const parsed = decodeInvitationCode(code)
@@ -111,7 +111,7 @@ describe('invitation handshake over Hyperswarm (local testnet)', () => {
       const x = generateKeyPair()
       const attempt = new Promise<unknown>((resolve) => {
         inviteeSwarm.on('connection', (conn) => {
-          openInvitationChannel(conn as unknown as SecretStream, { id: invitationChannelId(parsed) })
+          openInvitationChannel(conn, { id: invitationChannelId(parsed) })
             .then(async (channel) => await acceptInvitation(channel, code, secret === '999999' ? '888888' : '999999', { identity: x }))
             .then(resolve, resolve)
         })
@@ -119,9 +119,14 @@ describe('invitation handshake over Hyperswarm (local testnet)', () => {
       inviteeSwarm.join(invitationTopic(parsed), { server: false, client: true })
       expect(await attempt).toMatchObject({ reason: 'WRONG_SECRET', attemptsLeft: 2 })
 
-      // A channel id nobody serves is refused at once.
+      // The invitee retries on the same connection, with the right secret this time.
       const conn = [...inviteeSwarm.connections][0]
-      await expect(openInvitationChannel(conn as unknown as SecretStream, { id: Buffer.alloc(16, 5), timeout: 5000 })).rejects.toMatchObject({ reason: 'CHANNEL_CLOSED' })
+      const retry = await openInvitationChannel(conn, { id: invitationChannelId(parsed) })
+      expect(await acceptInvitation(retry, code, secret, { identity: x, feed: generateKeyPair() })).toMatchObject({ role: 'writer' })
+      expect(party.state.isMember(x.publicKey)).toBe(true)
+
+      // A channel id nobody serves is refused at once.
+      await expect(openInvitationChannel(conn, { id: Buffer.alloc(16, 5), timeout: 5000 })).rejects.toMatchObject({ reason: 'CHANNEL_CLOSED' })
     } finally {
       for (const swarm of swarms) await swarm.destroy()
       await testnet.destroy()
