@@ -124,8 +124,22 @@ export class TextModel extends Model<TextMutation, TextSnapshot, string> {
       throw new ModelError('INVALID_MUTATION', `text mutation is not a yjs update (${(err as Error).message})`, { cause: err })
     }
     const doc = this.doc ??= new Y.Doc()
-    Y.applyUpdate(doc, update)
-    if (this.working !== undefined) Y.applyUpdate(this.working, update)
+    try {
+      Y.applyUpdate(doc, update)
+    } catch (err) {
+      // An update that decodes but names structs inconsistently with the document (a forged or corrupted one).
+      // yjs throws before integrating it; models.fuzz.test.ts checks that the document is left as it was.
+      throw new ModelError('INVALID_MUTATION', `text mutation does not apply to the document (${(err as Error).message})`, { cause: err })
+    }
+    if (this.working !== undefined) {
+      try {
+        Y.applyUpdate(this.working, update)
+      } catch (err) {
+        // The processed document took it; the working copy is rebuilt from it on the next local edit.
+        log('working copy refused a processed update, dropping it: %s', (err as Error).message)
+        this.working = undefined
+      }
+    }
     return true
   }
 
