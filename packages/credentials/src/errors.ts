@@ -42,6 +42,8 @@ export type InvitationFailure =
   | 'PROTOCOL_ERROR'         // a malformed or unexpected message
   | 'TIMEOUT'                // the other side went silent
   | 'CHANNEL_CLOSED'         // the channel closed before the handshake ended
+  | 'UNREACHABLE'            // no greeter (or member) could be reached in time
+  | 'CANCELLED'              // the greeter cancelled the invitation
 
 /** A failed invitation handshake; `code` is the reason. */
 export class InvitationError extends EchoError {

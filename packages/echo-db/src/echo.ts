@@ -8,6 +8,9 @@ import { createFeedAdmit, createIdentityInfo, KeyStore, type SignedCredential, t
 import type { Database } from './database'
 import { DatabaseError } from './errors'
 import { SwarmNetwork, type NetworkOptions } from './network/swarm-network'
+import { InvitationRouter } from './network/invitation-router'
+import { DEFAULT_JOIN_TIMEOUT, runJoinHandshake } from './network/join-party'
+import type { SyncProgress } from './network/party-sync'
 import { ItemStore } from './item-store'
 import { MetaStore } from './meta-store'
 import { Party, type PartyContext } from './party'
@@ -62,6 +65,7 @@ export class ECHO {
   private readonly _partyListeners = new Set<(touched: ReadonlySet<Party>) => void>()
   private _closed = false
   private _displayName: string | undefined
+  private readonly _invitations: InvitationRouter | undefined
 
   private constructor (
     readonly directory: string,
@@ -77,7 +81,9 @@ export class ECHO {
     private readonly _snapshotInterval: number,
     /** The swarm, when the instance was created with `network`. */
     readonly network: SwarmNetwork | undefined
-  ) {}
+  ) {
+    this._invitations = network === undefined ? undefined : new InvitationRouter(network)
+  }
 
   /** Opens (or creates) an instance in `directory`. On first open an identity and a device key are created. */
   static async create (options: EchoOptions): Promise<ECHO> {
@@ -181,13 +187,44 @@ export class ECHO {
    * Last step of joining: records the party (its genesis feed and the feeds the greeter named), opens it with the
    * feed of our admission request and starts processing. Resolves with the open party.
    */
-  async addJoinedParty (options: { partyKey: Uint8Array, genesisFeedKey: Uint8Array, feedKeys: Uint8Array[], ownFeedKey: Uint8Array }): Promise<Party> {
+  async addJoinedParty (options: { partyKey: Uint8Array, genesisFeedKey: Uint8Array | null, feedKeys: Uint8Array[], ownFeedKey: Uint8Array }): Promise<Party> {
     this._assertOpen()
     const existing = this.getParty(options.partyKey)
     if (existing !== undefined) return existing
     const ownFeed = await this._feedStore.openFeed(options.ownFeedKey)
     const party = await Party.join(this._partyContext(), options.partyKey, options.genesisFeedKey, options.feedKeys, ownFeed)
     this._track(party)
+    return party
+  }
+
+  /**
+   * Joins a party with an invitation: `code` and `secret` from a greeter (`party.createInvitation()`), or only
+   * `code` for an offline invitation (`party.admitKey()`). Finds the greeter through the swarm, runs the
+   * handshake, then replicates until caught up and resolves with the open party. Failures are InvitationErrors
+   * with a `code`: INVALID_CODE, INVALID_SECRET, WRONG_SECRET (with `attemptsLeft`), TOO_MANY_ATTEMPTS, EXPIRED,
+   * USED_UP, NOT_A_MEMBER, UNREACHABLE (nobody answered within `timeout`, default 30 s).
+   */
+  async joinParty (code: string, secret?: string, options: { timeout?: number, onProgress?: (progress: SyncProgress) => void } = {}): Promise<Party> {
+    this._assertOpen()
+    const network = this.network
+    if (network === undefined) throw new DatabaseError('NO_NETWORK', 'joining a party needs an ECHO instance created with `network` options')
+    const timeout = options.timeout ?? DEFAULT_JOIN_TIMEOUT
+    const feed = await this._feedStore.createFeed()
+    const result = await runJoinHandshake(code, secret, { network, identity: this._identity, feed, displayName: this._displayName, timeout })
+    const party = await this.addJoinedParty({
+      partyKey: result.partyKey,
+      genesisFeedKey: result.genesisFeedKey,
+      feedKeys: result.feeds.map((f) => f.feedKey),
+      ownFeedKey: feed.key
+    })
+    const onProgress = options.onProgress
+    if (onProgress !== undefined) party.sync.on('progress', onProgress)
+    try {
+      await party.sync.caughtUp()
+    } finally {
+      if (onProgress !== undefined) party.sync.off('progress', onProgress)
+    }
+    log('joined party %s as %s', party.id, result.role)
     return party
   }
 
@@ -229,6 +266,7 @@ export class ECHO {
       identity: this._identity,
       snapshotInterval: this._snapshotInterval,
       network: this.network,
+      invitations: this._invitations,
       database: (key: Uint8Array): Database | undefined => {
         const party = this.getParty(key)
         return party?.isOpen === true ? party.database : undefined

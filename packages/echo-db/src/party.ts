@@ -3,7 +3,7 @@ import debug from 'debug'
 import type { echo } from '@echodb/proto'
 import { FeedWriter, Timeframe, type Feed, type FeedStore } from '@echodb/feed-store'
 import {
-  createFeedAdmit, createIdentityInfo, discoveryKey, createKeyAdmit, createKeyRemove, createPartyGenesis, generateKeyPair, PartyState,
+  createFeedAdmit, createIdentityInfo, createOfflineInvitation, discoveryKey, Greeter, type InvitationOptions, createKeyAdmit, createKeyRemove, createPartyGenesis, generateKeyPair, PartyState,
   type KeyStore, type MemberInfo, type Role, type SignedCredential, type Signer
 } from '@echodb/credentials'
 import type { ModelFactory, ObjectModel, PropertyValue } from '@echodb/models'
@@ -15,6 +15,8 @@ import { envelopeCodec, PartyProcessor, type RejectionCounts } from './party-pro
 import { ResultSet } from './result-set'
 import { PartySync } from './network/party-sync'
 import type { SwarmNetwork } from './network/swarm-network'
+import type { InvitationRouter } from './network/invitation-router'
+import { PartyInvitation } from './network/party-invitation'
 
 const log = debug('echo:echo-db:party')
 
@@ -30,6 +32,8 @@ export interface PartyContext {
   readonly snapshotInterval: number
   /** The instance's swarm, if it has one: open parties join their topic on it. */
   readonly network?: SwarmNetwork
+  /** Routes invitation handshakes to the greeters of open parties (with the network). */
+  readonly invitations?: InvitationRouter
   /** Another open party's database, for references across parties. */
   database (partyKey: Uint8Array): Database | undefined
 }
@@ -54,6 +58,7 @@ interface OpenParty {
   writer: FeedWriter<echo.IEnvelope>
   ownFeed: Feed
   sync: PartySync
+  greeter: Greeter | undefined
   blocksSinceSnapshot: number
   saving: Promise<void> | undefined
 }
@@ -88,8 +93,9 @@ export class Party extends EventEmitter<PartyEvents> {
   /** Creates a party: a party key, our first feed, and the genesis block (genesis, our name, the system item). */
   static async create (context: PartyContext, options: { properties?: Record<string, PropertyValue>, displayName?: string } = {}): Promise<Party> {
     const partyKeyPair = generateKeyPair()
-    // The party key signs only the genesis; it is kept (like every secret key of the instance) in the KeyStore.
-    await context.keyStore.add('party', partyKeyPair)
+    // The party key signs only the genesis: its secret is dropped after it (anyone holding it could sign a second
+    // genesis); the KeyStore keeps the public key.
+    await context.keyStore.add('party', { publicKey: partyKeyPair.publicKey })
     const feed = await context.feedStore.createFeed()
     const record: PartyRecord = {
       partyKey: partyKeyPair.publicKey.toString('hex'),
@@ -119,12 +125,12 @@ export class Party extends EventEmitter<PartyEvents> {
    * Joins a party we were admitted to (the invitation handed us the party key and feeds to read): records it,
    * creates our writable feed and returns the party open. Our FeedAdmit is written by the greeter.
    */
-  static async join (context: PartyContext, partyKey: Uint8Array, genesisFeedKey: Uint8Array, feedKeys: Uint8Array[], ownFeed: Feed): Promise<Party> {
-    const keys = [genesisFeedKey, ...feedKeys].map((k) => Buffer.from(k).toString('hex'))
+  static async join (context: PartyContext, partyKey: Uint8Array, genesisFeedKey: Uint8Array | null, feedKeys: Uint8Array[], ownFeed: Feed): Promise<Party> {
+    const keys = [...(genesisFeedKey === null ? [] : [genesisFeedKey]), ...feedKeys].map((k) => Buffer.from(k).toString('hex'))
     const record: PartyRecord = {
       partyKey: Buffer.from(partyKey).toString('hex'),
       writableFeedKey: ownFeed.id,
-      genesisFeedKey: keys[0],
+      genesisFeedKey: genesisFeedKey === null ? '' : keys[0],
       feedKeys: [...new Set([...keys, ownFeed.id])],
       open: true,
       createdAt: Date.now()
@@ -161,7 +167,9 @@ export class Party extends EventEmitter<PartyEvents> {
       start = snapshot.timeframe
       log('party %s opened from snapshot (%d items, timeframe sum %d)', this.id, snapshot.items.length, start.sum)
     } else {
-      partyState = new PartyState(this.key)
+      // Pinned to the genesis feed we were told of: a genesis in any other feed is refused.
+      const genesisFeedKey = record.genesisFeedKey === '' ? undefined : Buffer.from(record.genesisFeedKey, 'hex')
+      partyState = new PartyState(this.key, { genesisFeedKey })
     }
     const feeds: Feed[] = []
     for (const id of record.feedKeys) feeds.push(await context.feedStore.openFeed(Buffer.from(id, 'hex')))
@@ -189,7 +197,17 @@ export class Party extends EventEmitter<PartyEvents> {
         return () => { processor.off('timeframe', listener) }
       }
     }, context.network)
-    const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, blocksSinceSnapshot: 0, saving: undefined }
+    const network = context.network
+    const greeter = network === undefined
+      ? undefined
+      : new Greeter({
+        partyKey: this.key,
+        identity: context.identity,
+        state: partyState,
+        channelKey: network.publicKey,
+        admit: async (admission) => { await this._writeBlock(admission.credentials.map((credential) => ({ credential }))) }
+      })
+    const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, greeter, blocksSinceSnapshot: 0, saving: undefined }
     processor.on('timeframe', (timeframe) => {
       this.emit('timeframe', timeframe)
       if (++open.blocksSinceSnapshot >= context.snapshotInterval) void this._saveSnapshot(open)
@@ -207,6 +225,7 @@ export class Party extends EventEmitter<PartyEvents> {
     await processor.idle()
     // The topic is a hash of the party key: the key itself is never announced.
     context.network?.join(discoveryKey(this.key))
+    if (greeter !== undefined) context.invitations?.add(greeter)
     await context.metaStore.setPartyOpen(this.id, true)
     this.emit('open')
   }
@@ -216,6 +235,7 @@ export class Party extends EventEmitter<PartyEvents> {
     if (this._opening !== undefined) await this._opening
     const open = this._open
     if (open === undefined) return
+    if (open.greeter !== undefined) this._context.invitations?.remove(open.greeter)
     if (this._context.network !== undefined) await this._context.network.leave(discoveryKey(this.key))
     open.sync.close()
     await open.writer.close()
@@ -326,6 +346,40 @@ export class Party extends EventEmitter<PartyEvents> {
     if (role !== 'reader' && request.feedAdmit !== undefined) messages.push({ credential: request.feedAdmit })
     if (request.identityInfo !== undefined) messages.push({ credential: request.identityInfo })
     await this._writeBlock(messages)
+  }
+
+  /**
+   * Creates an invitation (admins only; needs the network): `{ code, secret, done, cancel() }`. Give the invitee
+   * the code and the secret by two different routes; `done` resolves when they have joined.
+   */
+  async createInvitation (options: InvitationOptions = {}): Promise<PartyInvitation> {
+    const open = this._requireOpen()
+    const network = this._context.network
+    if (network === undefined || open.greeter === undefined) {
+      throw new DatabaseError('NO_NETWORK', 'invitations need an ECHO instance created with `network` options')
+    }
+    if (open.partyState.getRole(this._context.identity.publicKey) !== 'admin') {
+      throw new DatabaseError('NOT_AN_ADMIN', `only admins invite to party ${this.id}`)
+    }
+    if (options.role !== undefined && !['admin', 'writer', 'reader'].includes(options.role)) {
+      throw new DatabaseError('INVALID_ARGUMENT', `role must be admin, writer or reader, not ${String(options.role)}`)
+    }
+    const invitation = await open.greeter.createInvitation(options)
+    return new PartyInvitation(invitation, open.greeter, network)
+  }
+
+  /**
+   * Offline invitation (admins only): admits a known identity key in advance and returns the code it joins with,
+   * through any online member (`echo.joinParty(code)`, no secret).
+   */
+  async admitKey (identityKey: Uint8Array, role: Role = 'writer'): Promise<string> {
+    const open = this._requireOpen()
+    if (open.partyState.getRole(this._context.identity.publicKey) !== 'admin') {
+      throw new DatabaseError('NOT_AN_ADMIN', `only admins admit members to party ${this.id}`)
+    }
+    const { code, credential } = createOfflineInvitation({ partyKey: this.key, admin: this._context.identity, identityKey, role })
+    await this._writeBlock([{ credential }])
+    return code
   }
 
   /** Admits a feed of ours (e.g. a second device) — signs a FeedAdmit with our identity and the feed key. */

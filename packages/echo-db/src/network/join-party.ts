@@ -1,0 +1,84 @@
+import debug from 'debug'
+import type Hyperswarm from 'hyperswarm'
+import {
+  acceptInvitation, decodeInvitationCode, invitationChannelId, invitationTopic, InvitationError, joinAsMember,
+  openInvitationChannel, type InvitationCode, type JoinResult, type Signer
+} from '@echodb/credentials'
+import type { Feed } from '@echodb/feed-store'
+import type { SwarmNetwork } from './swarm-network'
+
+const log = debug('echo:echo-db:join-party')
+
+export const DEFAULT_JOIN_TIMEOUT = 30_000
+
+export interface HandshakeOptions {
+  network: SwarmNetwork
+  identity: Signer
+  /** Our new feed for the party (admitted by the greeter for writers and admins). */
+  feed: Feed
+  displayName?: string
+  timeout: number
+}
+
+/**
+ * The invitee's handshake: parses the code, meets the greeter on the invitation's topic (a secret invitation:
+ * only the peer whose authenticated key the code names; an offline invitation: any member of the party), opens the
+ * invitation channel on that connection and runs the credentials handshake. Throws InvitationError: INVALID_CODE,
+ * INVALID_SECRET, WRONG_SECRET, TOO_MANY_ATTEMPTS, EXPIRED, USED_UP, NOT_A_MEMBER, UNREACHABLE, ...
+ */
+export async function runJoinHandshake (codeText: string, secret: string | undefined, options: HandshakeOptions): Promise<JoinResult> {
+  const code = decodeInvitationCode(codeText)
+  if (code.kind === 'secret' && (secret === undefined || secret === '')) {
+    throw new InvitationError('INVALID_SECRET', 'this invitation needs the secret the greeter shows')
+  }
+  const topic = invitationTopic(code)
+  const { network } = options
+  network.join(topic, { server: false, client: true })
+  const deadline = Date.now() + options.timeout
+  const tried = new Set<Hyperswarm.Connection>()
+  try {
+    for (;;) {
+      const connection = await nextConnection(network, code, tried, deadline)
+      tried.add(connection)
+      const remaining = Math.max(1, deadline - Date.now())
+      let channel
+      try {
+        channel = await openInvitationChannel(connection, { id: invitationChannelId(code), timeout: remaining })
+      } catch (err) {
+        // This peer does not serve the invitation (e.g. a member that cannot admit): try the next one.
+        log('peer %s does not serve the invitation: %s', connection.remotePublicKey.toString('hex').slice(0, 8), (err as Error).message)
+        continue
+      }
+      const joinOptions = { identity: options.identity, feed: options.feed.keyPair!, displayName: options.displayName, timeout: remaining }
+      return code.kind === 'secret'
+        ? await acceptInvitation(channel, code, secret as string, joinOptions)
+        : await joinAsMember(channel, code, joinOptions)
+    }
+  } finally {
+    // The party topic of a member join is joined again (for good) when the party opens.
+    await network.leave(topic).catch(() => {})
+  }
+}
+
+/** Waits for a connection to a peer that may serve `code` and was not tried yet. */
+async function nextConnection (network: SwarmNetwork, code: InvitationCode, tried: Set<Hyperswarm.Connection>, deadline: number): Promise<Hyperswarm.Connection> {
+  const fits = (connection: Hyperswarm.Connection): boolean =>
+    !tried.has(connection) && !connection.destroyed &&
+    (code.kind !== 'secret' || connection.remotePublicKey.equals(code.greeterKey))
+  for (const connection of network.swarm.connections) if (fits(connection)) return connection
+  return await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      network.off('connection', onConnection)
+      reject(new InvitationError('UNREACHABLE', code.kind === 'secret'
+        ? 'the greeter could not be reached in time (is it online and the invitation still open?)'
+        : 'no member of the party could be reached in time'))
+    }, Math.max(0, deadline - Date.now()))
+    const onConnection = (connection: Hyperswarm.Connection): void => {
+      if (!fits(connection)) return
+      clearTimeout(timer)
+      network.off('connection', onConnection)
+      resolve(connection)
+    }
+    network.on('connection', onConnection)
+  })
+}
