@@ -91,7 +91,9 @@ export function refusalError (refusal: echo.IRefusal): InvitationError {
     ADMISSION_FAILED: 'the greeter could not write the admission',
     PROTOCOL_ERROR: 'the greeter reported a protocol error',
     TIMEOUT: 'the greeter did not answer in time',
-    CHANNEL_CLOSED: 'the channel closed'
+    CHANNEL_CLOSED: 'the channel closed',
+    UNREACHABLE: 'the greeter could not be reached',
+    CANCELLED: 'the invitation was cancelled'
   }
   return new InvitationError(reason, `${messages[reason]}${detail}`, attemptsLeft)
 }
