@@ -64,6 +64,7 @@ export function pipedNetwork (): PeerNetwork {
       return peer
     },
     async join (party, invitee, role = 'writer') {
+      // Admission as the invitation handshake does it, without the network: request, admit, join.
       const request = await invitee.requestAdmission(party.key)
       await party.admit(request, role)
       const joined = await invitee.addJoinedParty({
@@ -97,8 +98,9 @@ export function pipedNetwork (): PeerNetwork {
 
 /**
  * Real Hyperswarm: every peer has its own swarm on a hyperdht testnet bound to 127.0.0.1 (never the public
- * bootstrap), and finds the others on the party's discovery-key topic. Going offline suspends the peer's swarm
- * (its connections drop and it stops announcing); coming back resumes it and Hyperswarm reconnects.
+ * bootstrap), joins parties by invitation (code and secret) and finds the others on the party's discovery-key
+ * topic. Going offline suspends the peer's swarm (its connections drop and it stops announcing); coming back
+ * resumes it and Hyperswarm reconnects.
  */
 export async function swarmNetwork (): Promise<PeerNetwork> {
   const testnet = await createTestnet(3, { host: '127.0.0.1' })
@@ -109,14 +111,10 @@ export async function swarmNetwork (): Promise<PeerNetwork> {
       return await ECHO.create({ ...options, directory, network: { bootstrap: testnet.bootstrap, host: '127.0.0.1' } })
     },
     async join (party, invitee, role = 'writer') {
-      const request = await invitee.requestAdmission(party.key)
-      await party.admit(request, role)
-      const joined = await invitee.addJoinedParty({
-        partyKey: party.key,
-        genesisFeedKey: party.partyState.genesis!.feedKey,
-        feedKeys: party.partyState.listFeeds().map((f) => f.feedKey),
-        ownFeedKey: request.feedKey
-      })
+      // The real invitation: the invitee finds the greeter on the invitation's topic, runs the handshake with the
+      // secret, and joinParty resolves once it has caught up with the peers it is connected to.
+      const invitation = await party.createInvitation({ role })
+      const [joined] = await Promise.all([invitee.joinParty(invitation.code, invitation.secret), invitation.done])
       await joined.waitForTimeframe(party.timeframe.clone())
       return joined
     },
