@@ -1,7 +1,10 @@
 import { EventEmitter } from 'events'
 import type { Feed, FeedStore, Timeframe } from '@echodb/feed-store'
 import type { PartyState } from '@echodb/credentials'
+import debug from 'debug'
 import type { SwarmNetwork } from './swarm-network'
+
+const log = debug('echo:echo-db:party-sync')
 
 export interface FeedSyncProgress {
   feedKey: string
@@ -77,10 +80,18 @@ export class PartySync extends EventEmitter<PartySyncEvents> {
       // until the swarm has looked up and connected, so update() does not answer before the peers could.
       const finding = feeds.map((feed) => feed.core.findingPeers())
       const flushed = (this._network?.flush() ?? Promise.resolve()).finally(() => { for (const done of finding) done() })
-      await Promise.all(feeds.map(async (feed) => await feed.core.update({ wait: true }).catch(() => false)))
+      log('caughtUp: updating %d feeds', feeds.length)
+      await Promise.all(feeds.map(async (feed) => {
+        const updated = await feed.core.update({ wait: true }).catch(() => false)
+        log('caughtUp: update of %s -> %s (length %d)', feed.id.slice(0, 8), updated, feed.length)
+      }))
       await flushed
+      // Processing may have admitted more feeds meanwhile: ask the peers about those at once (waiting for a
+      // change here could wait forever, since nothing more may arrive).
+      if (this._feeds().length !== feeds.length) continue
       const progress = this.progress()
-      if (progress.processed >= progress.known && this._feeds().length === feeds.length) {
+      log('caughtUp: processed %d of %d known', progress.processed, progress.known)
+      if (progress.processed >= progress.known) {
         this.emit('progress', progress)
         this.emit('caught-up')
         return
