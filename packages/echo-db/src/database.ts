@@ -166,42 +166,9 @@ export class Database implements ItemHost {
     return await this.createItem({ ...options, link: { source, target } })
   }
 
-  /** The envelopes that create an item (the party writes the system item with its genesis this way). */
+  /** The envelopes that create an item. */
   buildItem<M extends AnyModel> (options: CreateItemOptions<M>, system: boolean): echo.IEnvelope[] {
-    const modelType = options.model ?? ObjectModel.type
-    const url = typeof modelType === 'string' ? modelType : modelType.url
-    const type = this._context.factory.get(url)
-    if (type === undefined) throw new DatabaseError('UNKNOWN_MODEL', `model type ${url} is not registered with this ECHO instance`)
-    if (typeof modelType !== 'string' && type !== modelType) {
-      throw new DatabaseError('UNKNOWN_MODEL', `another model type is registered under ${url}`)
-    }
-    if (options.type !== undefined && typeof options.type !== 'string') {
-      throw new DatabaseError('INVALID_ARGUMENT', `item type must be a string, got ${typeof options.type}`)
-    }
-    const parentId = options.parent === undefined ? '' : idOf(options.parent)
-    if (parentId !== '' && !ITEM_ID.test(parentId)) throw new DatabaseError('INVALID_ARGUMENT', `parent ${parentId} is not an item id`)
-    let link: echo.IItemLink | undefined
-    if (options.link !== undefined) {
-      link = { sourceId: idOf(options.link.source), targetId: idOf(options.link.target) }
-      if (!ITEM_ID.test(link.sourceId ?? '') || !ITEM_ID.test(link.targetId ?? '')) {
-        throw new DatabaseError('INVALID_ARGUMENT', `link ends ${String(link.sourceId)} -> ${String(link.targetId)} are not item ids`)
-      }
-    }
-    const itemId = randomBytes(16).toString('hex')
-    const messages: echo.IEnvelope[] = [{
-      item: { itemId, genesis: { modelType: url, modelVersion: type.version, itemType: options.type ?? '', parentId, link, system } }
-    }]
-    if (options.props !== undefined && Object.keys(options.props).length > 0) {
-      if (url !== ObjectModel.type.url) throw new DatabaseError('INVALID_ARGUMENT', `props are for ObjectModel items, not ${url}`)
-      let encoded: Uint8Array
-      try {
-        encoded = ObjectModel.encodeProps(options.props)
-      } catch (err) {
-        throw new DatabaseError('INVALID_ARGUMENT', `props of the new item are invalid: ${(err as Error).message}`, { cause: err })
-      }
-      messages.push({ item: { itemId, mutation: { model: encoded } } })
-    }
-    return messages
+    return buildItemEnvelopes(this._context.factory, options, system)
   }
 
   async writeChange (item: Item, change: { deleted: boolean } | { parentId: string }): Promise<void> {
@@ -422,6 +389,47 @@ export class Database implements ItemHost {
     item.fieldsDirty = false
     if (record.genesis.system) this._systemItem = item
   }
+}
+
+/**
+ * The envelopes that create an item: its genesis and, with `props`, an ObjectModel mutation. Validates the options
+ * (DatabaseError naming the bad input). The party writes its system item with the genesis block this way.
+ */
+export function buildItemEnvelopes<M extends AnyModel> (factory: ModelFactory, options: CreateItemOptions<M>, system: boolean): echo.IEnvelope[] {
+  const modelType = options.model ?? ObjectModel.type
+  const url = typeof modelType === 'string' ? modelType : modelType.url
+  const type = factory.get(url)
+  if (type === undefined) throw new DatabaseError('UNKNOWN_MODEL', `model type ${url} is not registered with this ECHO instance`)
+  if (typeof modelType !== 'string' && type !== modelType) {
+    throw new DatabaseError('UNKNOWN_MODEL', `another model type is registered under ${url}`)
+  }
+  if (options.type !== undefined && typeof options.type !== 'string') {
+    throw new DatabaseError('INVALID_ARGUMENT', `item type must be a string, got ${typeof options.type}`)
+  }
+  const parentId = options.parent === undefined ? '' : idOf(options.parent)
+  if (parentId !== '' && !ITEM_ID.test(parentId)) throw new DatabaseError('INVALID_ARGUMENT', `parent ${parentId} is not an item id`)
+  let link: echo.IItemLink | undefined
+  if (options.link !== undefined) {
+    link = { sourceId: idOf(options.link.source), targetId: idOf(options.link.target) }
+    if (!ITEM_ID.test(link.sourceId ?? '') || !ITEM_ID.test(link.targetId ?? '')) {
+      throw new DatabaseError('INVALID_ARGUMENT', `link ends ${String(link.sourceId)} -> ${String(link.targetId)} are not item ids`)
+    }
+  }
+  const itemId = randomBytes(16).toString('hex')
+  const messages: echo.IEnvelope[] = [{
+    item: { itemId, genesis: { modelType: url, modelVersion: type.version, itemType: options.type ?? '', parentId, link, system } }
+  }]
+  if (options.props !== undefined && Object.keys(options.props).length > 0) {
+    if (url !== ObjectModel.type.url) throw new DatabaseError('INVALID_ARGUMENT', `props are for ObjectModel items, not ${url}`)
+    let encoded: Uint8Array
+    try {
+      encoded = ObjectModel.encodeProps(options.props)
+    } catch (err) {
+      throw new DatabaseError('INVALID_ARGUMENT', `props of the new item are invalid: ${(err as Error).message}`, { cause: err })
+    }
+    messages.push({ item: { itemId, mutation: { model: encoded } } })
+  }
+  return messages
 }
 
 /** An item as an ItemSnapshot record describes it. */

@@ -12,7 +12,7 @@ import { InvitationRouter } from './network/invitation-router'
 import { DEFAULT_JOIN_TIMEOUT, runJoinHandshake } from './network/join-party'
 import type { SyncProgress } from './network/party-sync'
 import { ItemStore } from './item-store'
-import { MetaStore } from './meta-store'
+import { MetaStore, type PartyRecord } from './meta-store'
 import { Party, type PartyContext } from './party'
 import { ResultSet } from './result-set'
 
@@ -30,6 +30,13 @@ export interface EchoOptions {
    * yourself). `bootstrap` names a private or local DHT; omitted, hyperdht's public bootstrap nodes are used.
    */
   network?: NetworkOptions
+}
+
+/** A party we created (our feed is its genesis feed) whose genesis block was never appended. */
+async function isHalfCreated (record: PartyRecord, feedStore: FeedStore): Promise<boolean> {
+  if (record.genesisFeedKey !== record.writableFeedKey) return false
+  const feed = await feedStore.openFeed(Buffer.from(record.writableFeedKey, 'hex'))
+  return feed.writable && feed.length === 0
 }
 
 /** What an invitee hands an admin to be admitted: who it is and its feed, with the FeedAdmit it signed. */
@@ -114,6 +121,13 @@ export class ECHO {
       const echo = new ECHO(options.directory, db, feedStore, metaStore, new ItemStore(db), identity, keyStore, factory, interval, network)
       echo._displayName = await metaStore.getSetting<string>('displayName')
       for (const record of await metaStore.listParties()) {
+        if (await isHalfCreated(record, feedStore)) {
+          // We created this party but its genesis was never appended (a crash in between, before the genesis was
+          // written first): there is nothing to open. Its feed is left alone.
+          log('dropping half-created party %s (its genesis feed is empty)', record.partyKey)
+          await metaStore.removeParty(record.partyKey)
+          continue
+        }
         const party = echo._track(new Party(echo._partyContext(), record))
         if (record.open) await party.open()
       }

@@ -51,6 +51,11 @@ export class MetaStore {
     await this._db.put(`party!${record.partyKey}`, record)
   }
 
+  /** Forgets a party (its feeds and snapshot are not touched). */
+  async removeParty (partyKey: string): Promise<void> {
+    await this._db.del(`party!${partyKey}`)
+  }
+
   /** Records a feed of the party; returns false when it was already known. */
   async addFeed (partyKey: string, feedKey: string): Promise<boolean> {
     const record = await this._requireParty(partyKey)

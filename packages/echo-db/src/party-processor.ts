@@ -19,6 +19,8 @@ export interface PartyProcessorEvents {
   timeframe: [timeframe: Timeframe]
   /** A message or block was not applied. */
   rejected: [rejection: Rejection]
+  /** Nothing stored locally can be processed now (the reader waits for data or admissions). */
+  idle: []
   /** Membership changed (members, roles, feeds, names). */
   membership: [changes: readonly PartyChange[]]
   /** A feed we had processed further than a removal's cut-off now allows: state must be rebuilt. */
@@ -70,6 +72,7 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
       codec: envelopeCodec,
       selector: causalSelector(() => this.timeframe, (candidate) => this._eligible(candidate))
     })
+    this._reader.on('idle', () => this.emit('idle'))
     this._reader.on('decode-error', (event) => {
       log('decode error in %s #%d: %s', event.feedKey.toString('hex'), event.blockIndex, event.reason)
     })
@@ -112,6 +115,10 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
    * Resolves once everything stored locally that can be processed has been (the reader waits for data or for
    * admissions). Opening a party waits for this, so a reopened party shows what it held when it was closed.
    */
+  get isIdle (): boolean {
+    return this._reader.idle
+  }
+
   async idle (): Promise<void> {
     if (this._reader.idle || this._closed) return
     await new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import {
   type KeyStore, type MemberInfo, type Role, type SignedCredential, type Signer
 } from '@echodb/credentials'
 import type { ModelFactory, ObjectModel, PropertyValue } from '@echodb/models'
-import { Database } from './database'
+import { buildItemEnvelopes, Database } from './database'
 import { DatabaseError, type Rejection } from './errors'
 import { encodeItem, type ItemStore } from './item-store'
 import type { MetaStore, PartyRecord } from './meta-store'
@@ -90,15 +90,30 @@ export class Party extends EventEmitter<PartyEvents> {
     return this._open !== undefined
   }
 
-  /** Creates a party: a party key, our first feed, and the genesis block (genesis, our name, the system item). */
+  /**
+   * Creates a party: a party key, our first feed, and the genesis block (genesis, our name, the system item). The
+   * genesis block is appended before the party is recorded, so a crash in between leaves no half-created party
+   * (at most an unused feed).
+   */
   static async create (context: PartyContext, options: { properties?: Record<string, PropertyValue>, displayName?: string } = {}): Promise<Party> {
     const partyKeyPair = generateKeyPair()
-    // The party key signs only the genesis: its secret is dropped after it (anyone holding it could sign a second
-    // genesis); the KeyStore keeps the public key.
-    await context.keyStore.add('party', { publicKey: partyKeyPair.publicKey })
     const feed = await context.feedStore.createFeed()
+    const partyKey = partyKeyPair.publicKey
+    const messages: echo.IEnvelope[] = [
+      { credential: createPartyGenesis({ party: partyKeyPair, identity: context.identity, feed: feed.keyPair! }) }
+    ]
+    if (options.displayName !== undefined && options.displayName !== '') {
+      messages.push({ credential: createIdentityInfo({ partyKey, identity: context.identity, displayName: options.displayName }) })
+    }
+    messages.push(...buildItemEnvelopes(context.factory, { props: options.properties ?? {} }, true))
+    const writer = new FeedWriter<echo.IEnvelope>(feed, { codec: envelopeCodec, timeframe: () => new Timeframe() })
+    await writer.writeAll(messages)
+    await writer.close()
+    // The party key signs only the genesis: its secret is dropped now (anyone holding it could sign a second
+    // genesis); the KeyStore keeps the public key.
+    await context.keyStore.add('party', { publicKey: partyKey })
     const record: PartyRecord = {
-      partyKey: partyKeyPair.publicKey.toString('hex'),
+      partyKey: partyKey.toString('hex'),
       writableFeedKey: feed.id,
       genesisFeedKey: feed.id,
       feedKeys: [feed.id],
@@ -107,16 +122,8 @@ export class Party extends EventEmitter<PartyEvents> {
     }
     await context.metaStore.addParty(record)
     const party = new Party(context, record)
-    await party.open()
-    const open = party._requireOpen()
-    const messages: echo.IEnvelope[] = [
-      { credential: createPartyGenesis({ party: partyKeyPair, identity: context.identity, feed: feed.keyPair! }) }
-    ]
-    if (options.displayName !== undefined && options.displayName !== '') {
-      messages.push({ credential: createIdentityInfo({ partyKey: party.key, identity: context.identity, displayName: options.displayName }) })
-    }
-    messages.push(...open.database.buildItem({ props: options.properties ?? {} }, true))
-    await party._writeBlock(messages)
+    await party.open() // processes the genesis block before it resolves
+    if (!party.partyState.hasGenesis) throw new DatabaseError('GENESIS_FAILED', `party ${party.id} did not accept its own genesis`)
     log('created party %s', party.id)
     return party
   }
@@ -192,9 +199,14 @@ export class Party extends EventEmitter<PartyEvents> {
       feedStore: context.feedStore,
       feedKeys: () => this._record.feedKeys,
       timeframe: processor.timeframe,
+      idle: () => processor.isIdle,
       onTimeframe: (listener) => {
         processor.on('timeframe', listener)
-        return () => { processor.off('timeframe', listener) }
+        processor.on('idle', listener)
+        return () => {
+          processor.off('timeframe', listener)
+          processor.off('idle', listener)
+        }
       }
     }, context.network)
     const network = context.network

@@ -447,9 +447,12 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
     }
   }
 
-  /** True while a consumer waits and nothing stored locally can be delivered (see the 'idle' event). */
+  /**
+   * True while a consumer waits, no local read is in flight, and nothing stored locally can be delivered (see the
+   * 'idle' event).
+   */
   get idle (): boolean {
-    return this.isIdle
+    return this.isIdle && this.loading === 0
   }
 
   private deliver (): void {

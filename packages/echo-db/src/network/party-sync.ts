@@ -33,6 +33,9 @@ export interface SyncSource {
   readonly feedStore: FeedStore
   readonly feedKeys: () => string[]
   readonly timeframe: Timeframe
+  /** True when the processor waits and nothing stored locally can be processed. */
+  idle (): boolean
+  /** Calls `listener` on every processed block and whenever the processor becomes idle. */
   onTimeframe (listener: () => void): () => void
 }
 
@@ -89,9 +92,14 @@ export class PartySync extends EventEmitter<PartySyncEvents> {
       // Processing may have admitted more feeds meanwhile: ask the peers about those at once (waiting for a
       // change here could wait forever, since nothing more may arrive).
       if (this._feeds().length !== feeds.length) continue
+      // Caught up: every block the peers announced is stored here, and nothing stored can be processed any more.
+      // (Not "processed = known": a block whose timeframe names blocks that do not exist waits for ever, and a
+      // hostile member must not be able to keep every honest peer from being caught up.)
+      const downloaded = feeds.every((feed) => feed.downloaded >= feed.length)
+      const idle = this._source.idle()
       const progress = this.progress()
-      log('caughtUp: processed %d of %d known', progress.processed, progress.known)
-      if (progress.processed >= progress.known) {
+      log('caughtUp: processed %d of %d known (all downloaded: %s, idle: %s)', progress.processed, progress.known, downloaded, idle)
+      if (downloaded && idle) {
         this.emit('progress', progress)
         this.emit('caught-up')
         return
@@ -120,16 +128,25 @@ export class PartySync extends EventEmitter<PartySyncEvents> {
     return feeds
   }
 
-  /** Waits until a block is processed here or a feed learns of new blocks (hypercore 'append', also remote). */
+  /**
+   * Waits until a block is processed here, the processor becomes idle, or a feed learns of new blocks or stores
+   * one (hypercore 'append', also remote, and 'download').
+   */
   private async _nextChange (feeds: Feed[], signal?: AbortSignal): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const unsubscribe = this._source.onTimeframe(done)
-      for (const feed of feeds) feed.core.on('append', done)
+      for (const feed of feeds) {
+        feed.core.on('append', done)
+        feed.core.on('download', done)
+      }
       const abort = (): void => { cleanup(); reject(signal?.reason) }
       signal?.addEventListener('abort', abort)
       function cleanup (): void {
         unsubscribe()
-        for (const feed of feeds) feed.core.off('append', done)
+        for (const feed of feeds) {
+          feed.core.off('append', done)
+          feed.core.off('download', done)
+        }
         signal?.removeEventListener('abort', abort)
       }
       function done (): void { cleanup(); resolve() }

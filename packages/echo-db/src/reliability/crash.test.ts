@@ -1,4 +1,9 @@
+import { join } from 'path'
+import { Level } from 'level'
+import { FeedStore } from '@echodb/feed-store'
 import { CounterModel, type ObjectModel } from '@echodb/models'
+import { ECHO } from '../echo'
+import { MetaStore } from '../meta-store'
 import { openEcho, TempDirs } from '../testing/temp-echo'
 import { CrashLedger, runCrashTrials } from './crash'
 import { CRASH_COUNTER_TYPE, CRASH_ITEM_TYPE, setValue } from './crash-child'
@@ -38,6 +43,38 @@ test('the check finds an acknowledged mutation that is not there, a wrong value,
       expect.stringContaining('counter is 1, 2 increments acknowledged')
     ])
     expect(ledger.lost.size).toBe(3)
+  } finally {
+    await echo.close()
+  }
+})
+
+test('a writer creating parties, SIGKILLed at random moments, loses no acknowledged party', async () => {
+  const report = await runCrashTrials({ trials: 3, trialsPerDirectory: 3, maxRunMs: 300, mode: 'parties' })
+  expect(report.failedReopens).toBe(0)
+  expect(report.lost).toBe(0)
+  expect(report.acknowledged).toBeGreaterThan(0)
+  expect(report.problems.filter((p) => !p.includes('half-created'))).toEqual([])
+})
+
+// Evidence of an echo-db bug (party.ts, Party.create): the party is recorded in the MetaStore before its genesis
+// block is appended, so a crash between the two leaves a party that is listed on every reopen but has no genesis,
+// no members and no properties, and never will (\`npm run stress\` finds such parties with real kills: see
+// stress.crash.half-created-parties). This reproduces exactly the state such a crash leaves. Marked \`failing\`
+// until the owner fixes it; remove the marker then.
+test('after a crash between recording a new party and writing its genesis, no half-created party is listed', async () => {
+  const directory = await dirs.make()
+  await (await ECHO.create({ directory })).close()
+  // What Party.create has done when the kill lands: our feed created, the party recorded, the genesis not written.
+  const feeds = await FeedStore.open(join(directory, 'feeds'))
+  const feed = await feeds.createFeed()
+  await feeds.close()
+  const db = new Level<string, string>(join(directory, 'db'))
+  await new MetaStore(db).addParty({ partyKey: 'ab'.repeat(32), writableFeedKey: feed.id, genesisFeedKey: feed.id, feedKeys: [feed.id], open: true, createdAt: Date.now() })
+  await db.close()
+
+  const echo = await ECHO.create({ directory })
+  try {
+    expect(echo.parties.value.map((p) => ({ id: p.id, genesis: p.isOpen && p.partyState.hasGenesis }))).toEqual([])
   } finally {
     await echo.close()
   }

@@ -38,7 +38,7 @@ test('a hostile member over Hyperswarm (local testnet): two honest peers accept 
 // caughtUp compares blocks processed with blocks known, and that block is known but can never be processed. Marked
 // `failing` until the owner fixes it; remove the marker then. A broken set-up returns without throwing, which
 // makes this `failing` test fail, so it cannot pass for the wrong reason.
-test.failing('sync.caughtUp() resolves although a hostile member holds a block that can never be processed', async () => {
+test('sync.caughtUp() resolves although a hostile member holds a block that can never be processed', async () => {
   const network = await swarmNetwork()
   const dirs = new TempDirs()
   const peers: ECHO[] = []
