@@ -1,16 +1,18 @@
 /**
  * Issue 8's stress run (`npm run stress`), over the harnesses in packages/echo-db/src/reliability:
  *   stress.crash.trials        SIGKILLs of a writing child process, each followed by a reopen and a check
- *   stress.crash.acknowledged  mutations the child acknowledged before it was killed
- *   stress.crash.lost          acknowledged mutations missing (or wrong) after a reopen        must be 0
+ *                              (100 while it writes to a party, 20 while it creates parties)
+ *   stress.crash.acknowledged  mutations (and parties) the child acknowledged before it was killed
+ *   stress.crash.lost          acknowledged ones missing (or wrong) after a reopen               must be 0
  *   stress.hostile.tried       hostile inputs sent by a hostile member, over piped streams and over Hyperswarm
  *   stress.hostile.accepted    hostile inputs that changed an honest peer's state             must be 0
  *   stress.soak.heap-growth    heap growth (after GC) between the second and the last fifth of the soak, MB
- * and two checks as figures: stress.hostile.unreported (must be 0), stress.soak.converged (must be 1).
+ * and checks as figures: stress.crash.half-created-parties (parties listed without a genesis after a kill during
+ * createParty; must be 0), stress.hostile.unreported (must be 0), stress.soak.converged (must be 1).
  *
  * ECHO_SEED repeats a run; ECHO_STRESS_CRASH_TRIALS and ECHO_STRESS_SOAK_MS shorten or lengthen it.
  */
-import { runCrashTrials } from '@echodb/echo-db/dist/src/reliability/crash'
+import { runCrashTrials, type CrashReport, type CrashTrial } from '@echodb/echo-db/dist/src/reliability/crash'
 import { runHostileHarness, type HostileReport } from '@echodb/echo-db/dist/src/reliability/hostile'
 import { pipedNetwork, swarmNetwork } from '@echodb/echo-db/dist/src/reliability/network'
 import { defaultSeed } from '@echodb/echo-db/dist/src/reliability/rng'
@@ -18,6 +20,7 @@ import { runSoak } from '@echodb/echo-db/dist/src/reliability/soak'
 import type { Report, Suite } from './figure'
 
 const CRASH_TRIALS = Number(process.env.ECHO_STRESS_CRASH_TRIALS ?? 100)
+const PARTY_CRASH_TRIALS = Math.ceil(CRASH_TRIALS / 5)
 const SOAK_MS = Number(process.env.ECHO_STRESS_SOAK_MS ?? 60_000)
 /** Heap growth the soak may show before it counts as unbounded (the working set is fixed: growth means a leak). */
 const SOAK_HEAP_GROWTH_MAX_MB = 16
@@ -25,20 +28,22 @@ const SOAK_HEAP_GROWTH_MAX_MB = 16
 const summary: string[] = []
 
 async function crash (report: Report, seed: number): Promise<void> {
-  const result = await runCrashTrials({
-    trials: CRASH_TRIALS,
-    trialsPerDirectory: 10,
-    seed,
-    onTrial: (t) => {
-      if ((t.trial + 1) % 10 === 0 || t.lost > 0) console.error(`    crash trial ${t.trial + 1}/${CRASH_TRIALS}: ${t.acknowledged} acknowledged, ${t.lost} lost, reopen ${t.reopenMs} ms`)
-    }
-  })
-  report({ name: 'stress.crash.trials', value: result.trials, unit: 'kills', better: 'higher', target: { min: CRASH_TRIALS } })
-  report({ name: 'stress.crash.acknowledged', value: result.acknowledged, unit: 'mutations', better: 'higher' })
-  report({ name: 'stress.crash.lost', value: result.lost, unit: 'mutations', better: 'lower', target: { max: 0 } })
-  summary.push(`crash: ${result.trials} kills (seed ${result.seed}), ${result.acknowledged} acknowledged, ${result.lost} lost, ` +
-    `${result.unacknowledged} cut short by the kill, ${result.failedReopens} failed reopens`)
-  for (const problem of result.problems.slice(0, 20)) summary.push(`  PROBLEM ${problem}`)
+  const progress = (total: number, what: string) => (t: CrashTrial): void => {
+    if ((t.trial + 1) % 10 === 0 || t.lost > 0) console.error(`    crash (${what}) ${t.trial + 1}/${total}: ${t.acknowledged} acknowledged, ${t.lost} lost, reopen ${t.reopenMs} ms`)
+  }
+  const writes = await runCrashTrials({ trials: CRASH_TRIALS, trialsPerDirectory: 10, seed, onTrial: progress(CRASH_TRIALS, 'writes') })
+  const parties = await runCrashTrials({ trials: PARTY_CRASH_TRIALS, trialsPerDirectory: 5, seed: seed + 1, mode: 'parties', onTrial: progress(PARTY_CRASH_TRIALS, 'createParty') })
+  const runs = [writes, parties]
+  const sum = (f: (r: CrashReport) => number): number => runs.reduce((n, r) => n + f(r), 0)
+  report({ name: 'stress.crash.trials', value: sum((r) => r.trials), unit: 'kills', better: 'higher', target: { min: CRASH_TRIALS } })
+  report({ name: 'stress.crash.acknowledged', value: sum((r) => r.acknowledged), unit: 'mutations', better: 'higher' })
+  report({ name: 'stress.crash.lost', value: sum((r) => r.lost), unit: 'mutations', better: 'lower', target: { max: 0 } })
+  report({ name: 'stress.crash.half-created-parties', value: parties.halfCreatedParties, unit: 'parties', better: 'lower', target: { max: 0 } })
+  summary.push(`crash while writing: ${writes.trials} kills (seed ${writes.seed}), ${writes.acknowledged} mutations acknowledged, ${writes.lost} lost, ` +
+    `${writes.unacknowledged} cut short by the kill, ${writes.failedReopens} failed reopens`)
+  summary.push(`crash while creating parties: ${parties.trials} kills (seed ${parties.seed}), ${parties.acknowledged} parties acknowledged, ` +
+    `${parties.lost} lost, ${parties.halfCreatedParties} listed half created (no genesis) after the reopen, ${parties.failedReopens} failed reopens`)
+  for (const problem of [...writes.problems, ...parties.problems].filter((p) => !p.includes('half-created')).slice(0, 20)) summary.push(`  PROBLEM ${problem}`)
 }
 
 async function hostile (report: Report, seed: number): Promise<void> {

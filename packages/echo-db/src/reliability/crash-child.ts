@@ -1,16 +1,21 @@
 /**
  * The process the crash harness kills (see crash.ts). It opens the ECHO instance in a directory, finds the party
  * named on the command line and writes mutations to it for ever: awaited sets, counter increments, item creations
- * and un-awaited bursts. Before each write it prints an intent line, and once the write has resolved (appended
- * and processed: acknowledged) it prints an ack line. stdout is a pipe, and pipe writes are synchronous on Linux,
- * so a printed ack was acknowledged before the kill.
+ * and un-awaited bursts. Before each write it logs an intent line, and once the write has resolved (appended and
+ * processed: acknowledged) an ack line. The log is a file written with one write(2) per line: what was written
+ * before the kill is in the page cache and the parent reads all of it. (stdout would not do: Node writes to a pipe
+ * asynchronously, and a kill drops what is still buffered, intents included.) stdout only says when it is ready.
  *
- *   node crash-child.js '{"directory":"...","partyId":"...","seed":1,"firstSeq":1000000,"snapshotInterval":50}'
+ *   node crash-child.js '{"directory":"...","log":"...","partyId":"...","seed":1,"firstSeq":1000000,"snapshotInterval":50}'
  *
- * Lines:  ready <itemCount>            the instance is open
+ * With `"mode":"parties"` it creates parties instead, one after the other (intent kind `party`, the ack names the
+ * new party's id), to find what a crash in the middle of creating one leaves behind.
+ *
+ * Lines:  ready <count>                the instance is open (items, or parties in mode 'parties')
  *         i <seq> <kind> <itemId|->    about to write (kind: item | set | last | inc)
  *         a <seq> [<new item id>]      acknowledged
  */
+import { openSync, writeSync } from 'fs'
 import type { CounterModel, ObjectModel } from '@echodb/models'
 import { ECHO } from '../echo'
 import type { Item } from '../item'
@@ -18,11 +23,15 @@ import { Rng } from './rng'
 
 export interface CrashChildArgs {
   directory: string
+  /** The file intent and ack lines are appended to. */
+  log: string
   partyId: string
   seed: number
   /** Sequence numbers of this run start here (each run of a directory uses its own range). */
   firstSeq: number
   snapshotInterval: number
+  /** 'mutations' (default): write to the party; 'parties': create parties. */
+  mode?: 'mutations' | 'parties'
 }
 
 /** The item type the child creates, and the type of its single counter item. */
@@ -34,19 +43,27 @@ export function setValue (seq: number): string {
   return `value-${seq}-${'x'.repeat(seq % 37)}`
 }
 
-function print (line: string): void {
-  process.stdout.write(line + '\n')
-}
-
 async function main (args: CrashChildArgs): Promise<void> {
+  const log = openSync(args.log, 'a')
+  const print = (line: string): void => { writeSync(log, line + '\n') }
   const rng = new Rng(args.seed)
   const echo = await ECHO.create({ directory: args.directory, snapshotInterval: args.snapshotInterval })
+  if (args.mode === 'parties') {
+    print(`ready ${echo.parties.value.length}`)
+    process.stdout.write('ready\n')
+    for (let n = args.firstSeq; ; n++) {
+      print(`i ${n} party -`)
+      const created = await echo.createParty({ properties: { seq: n } })
+      print(`a ${n} ${created.id}`)
+    }
+  }
   const party = echo.getParty(args.partyId)
   if (party === undefined) throw new Error(`no party ${args.partyId} in ${args.directory}`)
   await party.open()
   const items: Array<Item<ObjectModel>> = [...party.database.select<ObjectModel>({ type: CRASH_ITEM_TYPE }).value]
   const counter = party.database.select<CounterModel>({ type: CRASH_COUNTER_TYPE }).first
   print(`ready ${items.length}`)
+  process.stdout.write('ready\n')
   let seq = args.firstSeq
 
   const createItem = async (): Promise<void> => {

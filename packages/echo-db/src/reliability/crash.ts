@@ -1,6 +1,6 @@
 import { spawn } from 'child_process'
 import { existsSync } from 'fs'
-import { mkdtemp, rm } from 'fs/promises'
+import { mkdtemp, readFile, rm } from 'fs/promises'
 import { tmpdir } from 'os'
 import { join, resolve } from 'path'
 import { createInterface } from 'readline'
@@ -27,6 +27,8 @@ export interface CrashOptions {
   tmp?: string
   /** The compiled child script (default: crash-child.js of the built echo-db package). */
   childScript?: string
+  /** 'mutations' (default): the child writes to one party. 'parties': the child creates parties. */
+  mode?: 'mutations' | 'parties'
   onTrial?: (trial: CrashTrial) => void
 }
 
@@ -36,6 +38,8 @@ export interface CrashTrial {
   acknowledged: number
   /** Acknowledged mutations (of this trial or earlier ones in the same directory) missing after the reopen. */
   lost: number
+  /** Parties newly found half created (mode 'parties'). */
+  halfCreated: number
   /** Whether the child was killed before it reported ready. */
   killedInStartup: boolean
   reopenMs: number
@@ -50,6 +54,8 @@ export interface CrashReport {
   unacknowledged: number
   /** Reopens that failed (each also counts its directory's acknowledged mutations as lost). */
   failedReopens: number
+  /** Parties found listed without a genesis after a reopen (mode 'parties'): what a crash mid-creation left. */
+  halfCreatedParties: number
   /** Everything that went wrong, one line each: lost values, corrupt values, failed reopens, children that died. */
   problems: string[]
 }
@@ -57,6 +63,9 @@ export interface CrashReport {
 /** What a directory's children said they wrote, and what they acknowledged. */
 export class CrashLedger {
   readonly items = new Map<number, string>()             // acknowledged creations: seq -> item id
+  readonly parties = new Map<number, string>()           // acknowledged party creations: seq -> party id
+  /** Parties found without their genesis after a reopen (half created), by id. */
+  readonly halfCreated = new Set<string>()
   readonly sets = new Map<number, { itemId: string, acked: boolean }>()
   readonly last = new Map<string, { issued: Set<number>, maxAcked: number, ackedSeqs: number[] }>()
   readonly pending = new Map<number, { kind: string, itemId: string }>()
@@ -85,6 +94,7 @@ export class CrashLedger {
     this.acknowledged++
     switch (intent.kind) {
       case 'item': this.items.set(seq, newItemId as string); break
+      case 'party': this.parties.set(seq, newItemId as string); break
       case 'set': (this.sets.get(seq) as { acked: boolean }).acked = true; break
       case 'last': {
         const last = this.lastOf(intent.itemId)
@@ -104,8 +114,32 @@ export class CrashLedger {
     return n
   }
 
+  /**
+   * Checks the reopened instance's parties: every acknowledged one is there, complete (genesis processed, we are
+   * its admin, its properties written); any party without a genesis is a half-created one.
+   */
+  verifyParties (echo: ECHO): string[] {
+    const problems: string[] = []
+    for (const [seq, id] of this.parties) {
+      const party = echo.getParty(id)
+      const complete = party !== undefined && party.isOpen && party.partyState.hasGenesis && party.role === 'admin' && party.properties.get('seq') === seq
+      if (!complete && !this.lost.has(`party ${seq}`)) {
+        this.lost.add(`party ${seq}`)
+        problems.push(`lost: acknowledged party ${id} (seq ${seq}) is ${party === undefined ? 'missing' : 'incomplete'}`)
+      }
+    }
+    for (const party of echo.parties.value) {
+      if (party.isOpen && !party.partyState.hasGenesis && !this.halfCreated.has(party.id)) {
+        this.halfCreated.add(party.id)
+        problems.push(`half-created: party ${party.id} is listed but has no genesis (our role: ${String(party.role)})`)
+      }
+    }
+    return problems
+  }
+
   /** After a failed reopen: every acknowledged mutation of the directory is out of reach. */
   loseAll (): void {
+    for (const seq of this.parties.keys()) this.lost.add(`party ${seq}`)
     for (const seq of this.items.keys()) this.lost.add(`item ${seq}`)
     for (const [seq, set] of this.sets) if (set.acked) this.lost.add(`set ${seq}`)
     for (const last of this.last.values()) for (const seq of last.ackedSeqs) this.lost.add(`last ${seq}`)
@@ -171,7 +205,7 @@ interface RunResult {
   stderr: string
 }
 
-/** Runs the child once, feeding its lines to the ledger, and SIGKILLs it at a random moment. */
+/** Runs the child once, SIGKILLs it at a random moment, then feeds its log to the ledger. */
 async function runChild (script: string, args: CrashChildArgs, ledger: CrashLedger, rng: Rng, options: Required<Pick<CrashOptions, 'maxRunMs' | 'startupKillShare'>>): Promise<RunResult> {
   const child = spawn(process.execPath, [script, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBUG: '' } })
   let stderr = ''
@@ -183,17 +217,12 @@ async function runChild (script: string, args: CrashChildArgs, ledger: CrashLedg
   const killedInStartup = rng.chance(options.startupKillShare)
   const runFor = rng.int(5, options.maxRunMs)
   if (killedInStartup) killTimer = setTimeout(kill, rng.int(0, 400))
-
+  // stdout only times the kill; what was written and acknowledged is in the log file.
   const lines = createInterface({ input: child.stdout })
   lines.on('line', (line) => {
-    const [tag, a, b, c] = line.split(' ')
-    if (tag === 'ready') {
+    if (line === 'ready' && !ready) {
       ready = true
       if (!killedInStartup) killTimer = setTimeout(kill, runFor)
-    } else if (tag === 'i') {
-      ledger.intent(Number(a), b, c)
-    } else if (tag === 'a') {
-      ledger.ack(Number(a), b)
     }
   })
   const exit = await new Promise<RunResult['exit']>((resolve) => {
@@ -201,6 +230,14 @@ async function runChild (script: string, args: CrashChildArgs, ledger: CrashLedg
   })
   clearTimeout(killTimer)
   lines.close()
+  const log = await readFile(args.log, 'utf8').catch(() => '')
+  // Lines are written whole (one write each); a line cut short would have no newline and is left out.
+  const complete = log.slice(0, log.lastIndexOf('\n') + 1)
+  for (const line of complete.split('\n')) {
+    const [tag, a, b, c] = line.split(' ')
+    if (tag === 'i') ledger.intent(Number(a), b, c)
+    else if (tag === 'a') ledger.ack(Number(a), b)
+  }
   return { ready, killedInStartup, exit, stderr }
 }
 
@@ -228,17 +265,19 @@ export async function runCrashTrials (options: CrashOptions): Promise<CrashRepor
   const run = { maxRunMs: options.maxRunMs ?? 600, startupKillShare: options.startupKillShare ?? 0.15 }
   const script = options.childScript ?? defaultChildScript()
   if (!existsSync(script)) throw new Error(`crash child ${script} is missing: build first (npm run build)`)
-  const report: CrashReport = { seed, trials: 0, acknowledged: 0, lost: 0, unacknowledged: 0, failedReopens: 0, problems: [] }
+  const report: CrashReport = { seed, trials: 0, acknowledged: 0, lost: 0, unacknowledged: 0, failedReopens: 0, halfCreatedParties: 0, problems: [] }
   log('crash trials: %d, seed %d', options.trials, seed)
 
   for (let first = 0; first < options.trials; first += perDirectory) {
-    const directory = await mkdtemp(join(options.tmp ?? tmpdir(), 'echodb-crash-'))
+    const root = await mkdtemp(join(options.tmp ?? tmpdir(), 'echodb-crash-'))
+    const directory = join(root, 'echo')
     try {
-      const { partyId, counterId } = await prepare(directory)
+      const mode = options.mode ?? 'mutations'
+      const { partyId, counterId } = mode === 'parties' ? { partyId: '', counterId: '' } : await prepare(directory)
       const ledger = new CrashLedger()
       for (let t = first; t < Math.min(options.trials, first + perDirectory); t++) {
-        const before = { acknowledged: ledger.acknowledged, lost: ledger.lost.size }
-        const args: CrashChildArgs = { directory, partyId, seed: rng.int(0, 2 ** 31), firstSeq: (t + 1) * 10_000_000, snapshotInterval: rng.int(5, 500) }
+        const before = { acknowledged: ledger.acknowledged, lost: ledger.lost.size, halfCreated: ledger.halfCreated.size }
+        const args: CrashChildArgs = { directory, log: join(root, `trial-${t}.log`), partyId, seed: rng.int(0, 2 ** 31), firstSeq: (t + 1) * 10_000_000, snapshotInterval: rng.int(5, 500), mode }
         const result = await runChild(script, args, ledger, rng, run)
         ledger.endRun()
         if (result.exit.signal !== 'SIGKILL') {
@@ -249,9 +288,13 @@ export async function runCrashTrials (options: CrashOptions): Promise<CrashRepor
         try {
           const echo = await ECHO.create({ directory })
           try {
-            const party = echo.getParty(partyId)
-            if (party === undefined) throw new Error(`party ${partyId} is gone`)
-            problems = ledger.verify(party, counterId)
+            if (mode === 'parties') {
+              problems = ledger.verifyParties(echo)
+            } else {
+              const party = echo.getParty(partyId)
+              if (party === undefined) throw new Error(`party ${partyId} is gone`)
+              problems = ledger.verify(party, counterId)
+            }
           } finally {
             await echo.close()
           }
@@ -264,6 +307,7 @@ export async function runCrashTrials (options: CrashOptions): Promise<CrashRepor
           trial: t,
           acknowledged: ledger.acknowledged - before.acknowledged,
           lost: ledger.lost.size - before.lost,
+          halfCreated: ledger.halfCreated.size - before.halfCreated,
           killedInStartup: !result.ready,
           reopenMs: Date.now() - started
         }
@@ -276,8 +320,9 @@ export async function runCrashTrials (options: CrashOptions): Promise<CrashRepor
       report.acknowledged += ledger.acknowledged
       report.unacknowledged += ledger.unacknowledged
       report.lost += ledger.lost.size
+      report.halfCreatedParties += ledger.halfCreated.size
     } finally {
-      await rm(directory, { recursive: true, force: true })
+      await rm(root, { recursive: true, force: true })
     }
   }
   return report

@@ -1,7 +1,6 @@
 import { echo } from '@echodb/proto'
 import { encodeFeedBlock } from '@echodb/feed-store'
 import type { ECHO } from '../echo'
-import type { Party } from '../party'
 import { TempDirs } from '../testing/temp-echo'
 import { runHostileHarness, type HostileReport } from './hostile'
 import { pipedNetwork, swarmNetwork } from './network'
@@ -33,36 +32,29 @@ test('a hostile member over Hyperswarm (local testnet): two honest peers accept 
   expectClean(report)
 })
 
-// Evidence of an echo-db bug (network/party-sync.ts, caughtUp): a member that appends one block whose timeframe
-// names a block that does not exist makes `party.sync.caughtUp()` wait for ever on every honest peer, because
-// caughtUp compares blocks processed with blocks known, and that block is known but can never be processed. Marked
-// `failing` until the owner fixes it; remove the marker then. A broken set-up returns without throwing, which
-// makes this `failing` test fail, so it cannot pass for the wrong reason.
+// Regression test for a bug this harness found (network/party-sync.ts, fixed): a member appending one block whose
+// timeframe names a block that does not exist made `party.sync.caughtUp()`, and so `echo.joinParty()`, wait for
+// ever on every honest peer, because caughtUp compared blocks processed with blocks known.
 test('sync.caughtUp() resolves although a hostile member holds a block that can never be processed', async () => {
   const network = await swarmNetwork()
   const dirs = new TempDirs()
   const peers: ECHO[] = []
   try {
-    let party: Party
-    try {
-      const honest = await network.createPeer(await dirs.make())
-      const hostile = await network.createPeer(await dirs.make())
-      peers.push(honest, hostile)
-      party = await honest.createParty()
-      const evil = await network.join(party, hostile)
-      const feed = await hostile.feedStore.createFeed()
-      await evil.admitFeed(feed)
-      await party.waitForTimeframe(evil.timeframe.clone())
-      await party.sync.caughtUp()
-      const future = evil.timeframe.clone().set(party.ownFeed.id, party.ownFeed.length + 100)
-      await feed.core.append(Buffer.from(encodeFeedBlock(future.toProto(), [echo.Envelope.encode({}).finish()])))
-      const downloaded = (): number => party.processor.progress().find((p) => p.feedId === feed.id)?.downloaded ?? 0
-      for (let i = 0; i < 500 && downloaded() < 1; i++) await new Promise((resolve) => setTimeout(resolve, 10))
-      if (downloaded() < 1) throw new Error('the held block never arrived')
-    } catch (err) {
-      console.error('set-up failed, so this is no evidence either way:', err)
-      return
-    }
+    const honest = await network.createPeer(await dirs.make())
+    const hostile = await network.createPeer(await dirs.make())
+    peers.push(honest, hostile)
+    const party = await honest.createParty()
+    const evil = await network.join(party, hostile)
+    const feed = await hostile.feedStore.createFeed()
+    await evil.admitFeed(feed)
+    await party.waitForTimeframe(evil.timeframe.clone())
+    await party.sync.caughtUp()
+    const future = evil.timeframe.clone().set(party.ownFeed.id, party.ownFeed.length + 100)
+    await feed.core.append(Buffer.from(encodeFeedBlock(future.toProto(), [echo.Envelope.encode({}).finish()])))
+    const downloaded = (): number => party.processor.progress().find((p) => p.feedId === feed.id)?.downloaded ?? 0
+    for (let i = 0; i < 500 && downloaded() < 1; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(downloaded()).toBe(1)
+    expect(party.timeframe.get(feed.id)).toBe(0) // held: never processed
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
       party.sync.caughtUp(),
