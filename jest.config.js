@@ -1,7 +1,7 @@
 /** Tests run from TypeScript sources; `npm run typecheck` type-checks them, so ts-jest only transpiles. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/bench/src'],
+  roots: ['<rootDir>/packages', '<rootDir>/bench/src', '<rootDir>/demo/src'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleNameMapper: {

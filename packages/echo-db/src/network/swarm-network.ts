@@ -13,6 +13,16 @@ export interface NetworkOptions {
   bootstrap?: Array<{ host: string, port: number } | string>
   /** Address to bind, e.g. '127.0.0.1' to stay on loopback. */
   host?: string
+  /**
+   * Whether peers must hole-punch to reach this one. Default: false when `host` is a loopback address (nothing
+   * stands between loopback peers), else hyperdht decides. Set false on a LAN where peers reach each other
+   * directly: connections then skip hole punching (which can take seconds to time out and retry).
+   */
+  firewalled?: boolean
+}
+
+function isLoopback (host: string | undefined): boolean {
+  return host !== undefined && (host === 'localhost' || host === '::1' || host.startsWith('127.'))
 }
 
 export interface SwarmNetworkEvents {
@@ -40,7 +50,8 @@ export class SwarmNetwork extends EventEmitter<SwarmNetworkEvents> {
       }
       return node
     })
-    const dht = new HyperDHT({ bootstrap, host: options.host })
+    const firewalled = options.firewalled ?? (isLoopback(options.host) ? false : undefined)
+    const dht = new HyperDHT({ bootstrap, host: options.host, ...(firewalled === undefined ? {} : { firewalled }) })
     this.swarm = new Hyperswarm({ keyPair, dht })
     this.swarm.on('connection', (connection, info) => this._onConnection(connection, info))
   }
