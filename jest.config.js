@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleNameMapper: {
+    '^@echodb/feed-store/testing$': '<rootDir>/packages/feed-store/src/test-fixtures/byte-edits.ts',
     '^@echodb/proto$': '<rootDir>/proto/gen/messages.js',
     '^@echodb/(feed-store|credentials|models|echo-db|cli)$': '<rootDir>/packages/$1/src/index.ts'
   },

@@ -7,6 +7,7 @@ import {
   type SignedCredential
 } from './credentials'
 import { generateKeyPair } from './keys'
+import { byteEdits, mutate } from '@echodb/feed-store/testing'
 
 const party = generateKeyPair()
 const alice = generateKeyPair()
@@ -22,19 +23,8 @@ const valid: SignedCredential[] = [
   createIdentityInfo({ partyKey: party.publicKey, identity: bob, displayName: 'Bob' })
 ]
 
-const editsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })
+const editsArb = byteEdits(4)
 
-function mutate (bytes: Uint8Array, edits: Array<[number, number, number]>): Buffer {
-  const out = Array.from(bytes)
-  for (const [kind, position, byte] of edits) {
-    const at = out.length === 0 ? 0 : position % out.length
-    if (kind === 0 && out.length > 0) out[at] ^= byte | 1
-    else if (kind === 1 && out.length > 0) out.splice(at, 1)
-    else if (kind === 2) out.splice(at, 0, byte)
-    else out.length = at
-  }
-  return Buffer.from(out)
-}
 
 /** verifyCredential must answer, never throw. */
 function verify (signed: SignedCredential | null | undefined): ReturnType<typeof verifyCredential> {

@@ -8,6 +8,7 @@ import {
 } from './credentials'
 import { generateKeyPair, type KeyPair } from './keys'
 import { PartyState, type CredentialSource, type ProcessResult } from './party-state'
+import { byteEdits, mutate } from '@echodb/feed-store/testing'
 
 interface Person { identity: KeyPair, feed: KeyPair, feedKey: Buffer }
 
@@ -40,19 +41,8 @@ function freshState (): PartyState {
   return state
 }
 
-const editsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })
+const editsArb = byteEdits(4)
 
-function mutate (bytes: Uint8Array, edits: Array<[number, number, number]>): Buffer {
-  const out = Array.from(bytes)
-  for (const [kind, position, byte] of edits) {
-    const at = out.length === 0 ? 0 : position % out.length
-    if (kind === 0 && out.length > 0) out[at] ^= byte | 1
-    else if (kind === 1 && out.length > 0) out.splice(at, 1)
-    else if (kind === 2) out.splice(at, 0, byte)
-    else out.length = at
-  }
-  return Buffer.from(out)
-}
 
 const ROLES: Role[] = ['admin', 'writer', 'reader']
 

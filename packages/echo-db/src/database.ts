@@ -97,6 +97,11 @@ export class Database implements ItemHost {
   private readonly _listeners = new Set<(touched: ReadonlySet<Item<any>>) => void>()
   private _systemItem: Item | undefined
   private readonly _unregister: () => void
+  /** One writer for every item's model: the model hands back its owner, the item id (no closure per item). */
+  private readonly _modelWriter = async (mutation: Uint8Array, owner: unknown): Promise<void> =>
+    await this._context.write([{ item: { itemId: owner as string, mutation: { model: mutation } } }])
+  /** Item and model types repeat across items: one string each, not one per message (bounded). */
+  private readonly _strings = new Map<string, string>()
 
   constructor (private readonly _context: DatabaseContext, private readonly _onRevived?: (item: Item, rejected: number) => void) {
     this._unregister = _context.factory.onRegister((type) => this._revive(type.url))
@@ -227,9 +232,9 @@ export class Database implements ItemHost {
     }
     const item = this._newItem({
       id: itemId,
-      modelType: url,
+      modelType: this._intern(url),
       modelVersion: genesis.modelVersion ?? 0,
-      type: genesis.itemType ?? '',
+      type: this._intern(genesis.itemType ?? ''),
       link,
       system,
       creator: meta.identityKey,
@@ -285,9 +290,7 @@ export class Database implements ItemHost {
   }
 
   private _newItem (genesis: Item['genesis'], parentId: string): Item {
-    const writer = (mutation: Uint8Array): Promise<void> =>
-      this._context.write([{ item: { itemId: genesis.id, mutation: { model: mutation } } }])
-    const model = this._context.factory.open(genesis.modelType, genesis.modelVersion, { writer })
+    const model = this._context.factory.open(genesis.modelType, genesis.modelVersion, { writer: this._modelWriter, owner: genesis.id })
     const item = new Item(this, genesis, parentId, model)
     this._items.set(genesis.id, item)
     addTo(this._byType, genesis.type, item)
@@ -299,17 +302,23 @@ export class Database implements ItemHost {
     return item
   }
 
+  private _intern (value: string): string {
+    const known = this._strings.get(value)
+    if (known !== undefined) return known
+    // Bounded: a writer inventing types cannot grow this table without limit (past it, strings are just not shared).
+    if (this._strings.size < 10_000) this._strings.set(value, value)
+    return value
+  }
+
   /** Gives dormant items of `url` their live model now that it is registered. */
   private _revive (url: string): void {
     const dormant = this._dormantByUrl.get(url)
     if (dormant === undefined) return
     for (const item of [...dormant]) {
       const holder = item.encodedModel as DormantModel
-      const writer = (mutation: Uint8Array): Promise<void> =>
-        this._context.write([{ item: { itemId: item.id, mutation: { model: mutation } } }])
       let revived
       try {
-        revived = this._context.factory.revive(holder, { writer })
+        revived = this._context.factory.revive(holder, { writer: this._modelWriter, owner: item.id })
       } catch (err) {
         log('item %s stays dormant: %s', item.id, (err as Error).message)
         continue
@@ -367,7 +376,8 @@ export class Database implements ItemHost {
 
   /** Recreates an item from a snapshot record (the ItemStore decodes it). */
   restoreItem (record: RestoredItem): void {
-    const item = this._newItem(record.genesis, record.parentId)
+    const genesis = { ...record.genesis, modelType: this._intern(record.genesis.modelType), type: this._intern(record.genesis.type) }
+    const item = this._newItem(genesis, record.parentId)
     item.restoreFields(record)
     const model = item.encodedModel
     if (record.dormantSnapshot !== undefined) {
@@ -377,9 +387,7 @@ export class Database implements ItemHost {
         // The model was registered since the snapshot: rebuild the holder, then revive it.
         const holder = new DormantModel(record.genesis.modelType, record.genesis.modelVersion, 'UNKNOWN_MODEL')
         holder.restoreEncoded(record.dormantSnapshot)
-        const writer = (mutation: Uint8Array): Promise<void> =>
-          this._context.write([{ item: { itemId: item.id, mutation: { model: mutation } } }])
-        item.replaceModel(this._context.factory.revive(holder, { writer }).model)
+        item.replaceModel(this._context.factory.revive(holder, { writer: this._modelWriter, owner: item.id }).model)
       }
     } else if (record.modelSnapshot !== undefined) {
       if (model instanceof DormantModel) model.adoptModelSnapshot(record.modelSnapshot)

@@ -7,6 +7,7 @@ import { BlockDecodeError, InvalidTimeframeError } from './feed-errors'
 import { FeedReader } from './feed-reader'
 import { Timeframe } from './timeframe'
 import { Cleanup } from './test-fixtures/helpers'
+import { byteEdits, mutate } from './test-fixtures/byte-edits'
 
 const cleanup = new Cleanup()
 afterEach(async () => await cleanup.run())
@@ -19,20 +20,8 @@ const timeframeArb = fc.uniqueArray(fc.tuple(key, fc.integer({ min: 0, max: 0xff
 const messagesArb = fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 8 })
 const blockArb = fc.tuple(timeframeArb, messagesArb).map(([timeframe, messages]) => ({ timeframe, messages, bytes: encodeFeedBlock(timeframe.toProto(), messages) }))
 
-/** Edits applied to valid bytes: [kind, position, byte]. */
-const editsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 })
+const editsArb = byteEdits(6)
 
-function mutate (bytes: Uint8Array, edits: Array<[number, number, number]>): Uint8Array {
-  const out = Array.from(bytes)
-  for (const [kind, position, byte] of edits) {
-    const at = out.length === 0 ? 0 : position % out.length
-    if (kind === 0 && out.length > 0) out[at] ^= byte | 1
-    else if (kind === 1 && out.length > 0) out.splice(at, 1)
-    else if (kind === 2) out.splice(at, 0, byte)
-    else out.length = at
-  }
-  return Uint8Array.from(out)
-}
 
 /** Whatever decodes must satisfy the wire rules: it re-encodes to a block that decodes to the same thing. */
 function checkDecoded (bytes: Uint8Array): void {

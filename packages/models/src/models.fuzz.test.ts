@@ -12,6 +12,7 @@ import { ObjectModel } from './object-model'
 import { TextModel } from './text-model'
 import { loopback } from './testing/loopback'
 import { testMeta } from './testing/meta'
+import { byteEdits, mutate } from '@echodb/feed-store/testing'
 
 interface Subject {
   name: string
@@ -81,19 +82,8 @@ beforeAll(async () => {
   })
 })
 
-const editsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 5 })
+const editsArb = byteEdits(5)
 
-function mutate (bytes: Uint8Array, edits: Array<[number, number, number]>): Uint8Array {
-  const out = Array.from(bytes)
-  for (const [kind, position, byte] of edits) {
-    const at = out.length === 0 ? 0 : position % out.length
-    if (kind === 0 && out.length > 0) out[at] ^= byte | 1
-    else if (kind === 1 && out.length > 0) out.splice(at, 1)
-    else if (kind === 2) out.splice(at, 0, byte)
-    else out.length = at
-  }
-  return Uint8Array.from(out)
-}
 
 function plain (value: unknown): unknown {
   if (typeof value === 'bigint') return `${value}n`

@@ -1,27 +1,12 @@
-import createTestnet from 'hyperdht/testnet'
 import { InvitationError } from '@echodb/credentials'
-import { ECHO } from '../echo'
+import type { ECHO } from '../echo'
 import type { Party } from '../party'
-import { converge, TempDirs } from '../testing/temp-echo'
+import { converge } from '../testing/temp-echo'
+import { swarmPeers } from '../testing/swarm-peers'
 
 // Real Hyperswarm on hyperdht's local testnet (127.0.0.1 only).
-let testnet: createTestnet.Testnet
-const dirs = new TempDirs()
-const open: ECHO[] = []
-
-beforeAll(async () => { testnet = await createTestnet(3, { host: '127.0.0.1' }) })
-afterAll(async () => { await testnet.destroy() })
-afterEach(async () => {
-  await Promise.all(open.splice(0).map(async (e) => await e.close()))
-  await dirs.cleanup()
-})
-
-async function peer (name: string): Promise<ECHO> {
-  const echo = await ECHO.create({ directory: await dirs.make(), network: { bootstrap: testnet.bootstrap, host: '127.0.0.1' } })
-  open.push(echo)
-  await echo.setDisplayName(name)
-  return echo
-}
+const { peer: startPeer, close } = swarmPeers()
+const peer = async (name: string): Promise<ECHO> => await startPeer({ name })
 
 function stateOf (party: Party): unknown {
   return {
@@ -101,8 +86,7 @@ test('an unreachable greeter is reported as UNREACHABLE within the timeout', asy
   const [alice, bob] = await Promise.all([peer('alice'), peer('bob')])
   const party = await alice.createParty()
   const invitation = await party.createInvitation()
-  await alice.close()
-  open.splice(open.indexOf(alice), 1)
+  await close(alice)
   await expect(bob.joinParty(invitation.code, invitation.secret, { timeout: 1000 })).rejects.toMatchObject({ code: 'UNREACHABLE' })
 })
 
@@ -115,8 +99,7 @@ test('an offline invitation admits a known key in advance; it joins later throug
   const code = await party.admitKey(dave.identity.publicKey, 'writer')
   await converge([party, bobsParty])
   // The admin goes offline; dave joins through bob.
-  await alice.close()
-  open.splice(open.indexOf(alice), 1)
+  await close(alice)
   const davesParty = await dave.joinParty(code)
   expect(davesParty.properties.get('title')).toBe('club')
   expect(davesParty.role).toBe('writer')

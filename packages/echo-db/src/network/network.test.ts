@@ -1,34 +1,12 @@
-import createTestnet from 'hyperdht/testnet'
 import type { ObjectModel } from '@echodb/models'
 import { ECHO } from '../echo'
 import type { Party } from '../party'
-import { admitAndJoin, converge, TempDirs } from '../testing/temp-echo'
+import { admitAndJoin, converge } from '../testing/temp-echo'
+import { swarmPeers } from '../testing/swarm-peers'
 
 // Real Hyperswarm on hyperdht's local testnet (127.0.0.1 only; never the public bootstrap).
-let testnet: createTestnet.Testnet
-const dirs = new TempDirs()
-const open: ECHO[] = []
-
-beforeAll(async () => { testnet = await createTestnet(3, { host: '127.0.0.1' }) })
-afterAll(async () => { await testnet.destroy() })
-afterEach(async () => {
-  await Promise.all(open.splice(0).map(async (e) => await e.close()))
-  await dirs.cleanup()
-})
-
-async function peer (directory?: string): Promise<ECHO> {
-  const echo = await ECHO.create({
-    directory: directory ?? await dirs.make(),
-    network: { bootstrap: testnet.bootstrap, host: '127.0.0.1' }
-  })
-  open.push(echo)
-  return echo
-}
-
-async function close (echo: ECHO): Promise<void> {
-  open.splice(open.indexOf(echo), 1)
-  await echo.close()
-}
+const { dirs, peer: startPeer, close } = swarmPeers()
+const peer = async (directory?: string): Promise<ECHO> => await startPeer({ directory })
 
 function itemsOf (party: Party): unknown {
   return party.database.items.map((item) => [item.id, item.deleted, item.model.state])
@@ -93,9 +71,12 @@ test('closing a party leaves its topic; without network options nothing is netwo
   await party.close()
   await party.open()
   const offline = await ECHO.create({ directory: await dirs.make() })
-  open.push(offline)
-  expect(offline.network).toBeUndefined()
-  await offline.createParty()
+  try {
+    expect(offline.network).toBeUndefined()
+    await offline.createParty()
+  } finally {
+    await offline.close()
+  }
 })
 
 test('dropped connections come back and replication resumes', async () => {

@@ -9,6 +9,7 @@ import { CounterModel, createModelFactory, MessengerModel, ObjectModel, TextMode
 import { Database, type ItemMessageMeta } from '../database'
 import { decodeItem, encodeItem } from '../item-store'
 import { canonicalJson, databaseDigest } from './state-digest'
+import { byteEdits, mutate } from '@echodb/feed-store/testing'
 
 const partyKey = randomBytes(32)
 const feedKey = randomBytes(32)
@@ -95,18 +96,7 @@ const structuredArb: fc.Arbitrary<echo.IItemMessage> = fc.record({
   mutation: fc.option(mutationArb, { nil: undefined })
 }, { requiredKeys: [] })
 
-const editsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })
-function mutate (bytes: Uint8Array, edits: Array<[number, number, number]>): Uint8Array {
-  const out = Array.from(bytes)
-  for (const [kind, position, byte] of edits) {
-    const at = out.length === 0 ? 0 : position % out.length
-    if (kind === 0 && out.length > 0) out[at] ^= byte | 1
-    else if (kind === 1 && out.length > 0) out.splice(at, 1)
-    else if (kind === 2) out.splice(at, 0, byte)
-    else out.length = at
-  }
-  return Uint8Array.from(out)
-}
+const editsArb = byteEdits(4)
 
 /** Bytes a peer could send: structured messages, valid ones mutated, or noise; decoded as the processor does. */
 const wireArb: fc.Arbitrary<Uint8Array> = fc.oneof(
