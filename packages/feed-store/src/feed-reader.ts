@@ -341,6 +341,12 @@ export class FeedReader<T> extends EventEmitter<FeedReaderEvents> implements Asy
     this.loading++
     const generation = cursor.generation
     const fork = cursor.core.fork
+    const appended = cursor.feed.takeAppended(index)
+    if (appended !== undefined) {
+      // Just appended by this process: no need to read it back from storage. Delivered asynchronously all the same.
+      queueMicrotask(() => this.loaded(cursor, index, generation, Buffer.from(appended.buffer, appended.byteOffset, appended.byteLength)))
+      return
+    }
     cursor.core.get(index, { wait: false }).then(
       (bytes) => this.loaded(cursor, index, generation, cursor.core.fork === fork ? bytes : STALE),
       (err: unknown) => this.loadFailed(cursor, index, err)

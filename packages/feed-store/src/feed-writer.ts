@@ -189,6 +189,9 @@ export class FeedWriter<T> {
     for (let i = 0; i < blocks.length; i++) encoded[i] = encodeFeedBlock(tfProto, blocks[i].messages)
 
     this.appending = true
+    // Only this writer appends to the feed, so the blocks land at the current length onwards.
+    const first = this.core.length
+    for (let i = 0; i < encoded.length; i++) this.feed.rememberAppended(first + i, encoded[i])
     this.core.append(encoded).then(({ length }) => {
       const feedKey = this.feed.key
       let blockIndex = length - blocks.length
@@ -209,6 +212,7 @@ export class FeedWriter<T> {
       this.blocksAppended += blocks.length
     }, (err: unknown) => {
       log('append of %d blocks failed: %o', blocks.length, err)
+      this.feed.forgetAppended(first)
       const error = new AppendFailedError(this.feed.key, err)
       for (const block of blocks) this.fail(block.writes, error)
     }).finally(() => {

@@ -1,6 +1,9 @@
 import Hypercore from 'hypercore'
 import { type FeedId, feedId } from './timeframe'
 
+/** How many recently appended blocks a feed keeps for its reader. */
+const RECENT_BLOCKS = 64
+
 /** An Ed25519 key pair (libsodium layout: 32-byte public key, 64-byte secret key). */
 export interface KeyPair {
   publicKey: Buffer
@@ -54,6 +57,31 @@ export class Feed {
     const pair = this.core.keyPair
     if (pair === null || !this.core.writable || pair.secretKey == null) return null
     return { publicKey: pair.publicKey, secretKey: pair.secretKey }
+  }
+
+  /**
+   * Blocks this process appended recently, by index: our own reader takes them from here instead of reading back
+   * from storage what it has just written (an awaited write costs one append, not an append and a read).
+   * Bounded; a block not taken in time is simply read from storage.
+   */
+  private readonly _appended = new Map<number, Uint8Array>()
+
+  /** @internal FeedWriter: the encoded block about to be appended at `index`. */
+  rememberAppended (index: number, block: Uint8Array): void {
+    this._appended.set(index, block)
+    if (this._appended.size > RECENT_BLOCKS) this._appended.delete(this._appended.keys().next().value as number)
+  }
+
+  /** @internal FeedWriter: the append failed; these blocks do not exist. */
+  forgetAppended (from: number): void {
+    for (const index of [...this._appended.keys()]) if (index >= from) this._appended.delete(index)
+  }
+
+  /** @internal FeedReader: the block at `index` if this process just appended it (taken once). */
+  takeAppended (index: number): Uint8Array | undefined {
+    const block = this._appended.get(index)
+    if (block !== undefined) this._appended.delete(index)
+    return block
   }
 
   toString (): string {
