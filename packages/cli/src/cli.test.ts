@@ -1,7 +1,6 @@
 import { access, readdir } from 'fs/promises'
 import { join } from 'path'
 import { ECHO } from '@echodb/echo-db'
-import { invitationsAvailable, networkAvailable } from './network'
 import { PROFILE_FILE } from './profile'
 import { cli, Homes } from './test-fixtures/harness'
 
@@ -260,18 +259,6 @@ describe('usage', () => {
     expect(plain.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1)
     const debugged = await cli(['whoami', '--home', '/nonexistent/echodb'], { env: { DEBUG: 'echo:*' } })
     expect(debugged.stderr).toMatch(/^echodb: no profile[^\n]*\n(CliError|Error)[^\n]*\n\s+at /)
-  })
-
-  ;(networkAvailable() && invitationsAvailable() ? test.skip : test)('networked commands say so when echo-db has no networking', async () => {
-    const echodb = await profile()
-    const p = (await echodb(['party', 'create'])).stdout.trim().slice(0, 8)
-    const commands = [['invite', p], ['join', 'code', '--secret', '1']]
-    if (!networkAvailable()) commands.push(['watch', p], ['dht'], ['get', p, 'ab', '--sync'], ['sync', p])
-    for (const argv of commands) {
-      const result = await echodb(argv)
-      expect(result.code).toBe(2)
-      oneErrorLine(result.stderr, /has no (networking|invitations)/)
-    }
   })
 
   test('the profile file marks a profile', async () => {

@@ -7,4 +7,4 @@ export { parseValue, parseAssignment, assignmentsToProps, toJson, type Assignmen
 export { parseBootstrap, parseDuration, parsePort } from './options'
 export { resolveHome, openProfile, profileExists, PROFILE_FILE } from './profile'
 export { matchPrefix } from './resolve'
-export { networkAvailable, invitationsAvailable } from './network'
+export { describeJoinFailure, isMemberCode } from './network'

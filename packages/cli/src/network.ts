@@ -1,14 +1,14 @@
 /**
- * The networking API of @echodb/echo-db (issue 6). The CLI reaches it only through this file. Swarm, sync
- * progress and the bootstrap node are typed against echo-db; invitations (createInvitation, joinParty) are
- * reached by the agreed shape and checked at run time, so that a build without them refuses invite/join with one
- * clear line (NETWORK_UNAVAILABLE) while everything else works.
+ * What the CLI uses of @echodb/echo-db's networking (issue 6), and how its failures read to a person.
  */
-import * as echoDb from '@echodb/echo-db'
-import type { BootstrapNode, ECHO, Party, PartySync, SyncProgress } from '@echodb/echo-db'
-import { CliError, EXIT_FAILURE } from './errors'
+import { decodeInvitationCode } from '@echodb/credentials'
+import { InvitationError, type InvitationFailure } from '@echodb/echo-db'
+import { EXIT_FAILURE, EXIT_USAGE } from './errors'
 
-export type { BootstrapNode, PartySync, SyncProgress }
+export {
+  startBootstrapNode, InvitationError, type BootstrapNode, type InvitationAttempt, type PartyInvitation, type PartySync,
+  type SyncProgress
+} from '@echodb/echo-db'
 
 export interface PeerAddress {
   host: string
@@ -25,96 +25,42 @@ export interface NetworkOptions {
 
 export type InvitationRole = 'admin' | 'writer' | 'reader'
 
-export interface InvitationAttempt {
-  ok: boolean
-  reason?: string
-}
-
-export interface Invitation {
-  readonly code: string
-  readonly secret: string
-  readonly done: Promise<{ identityKey: Buffer, displayName?: string }>
-  on (event: 'attempt', listener: (attempt: InvitationAttempt) => void): unknown
-  cancel (): unknown
-}
-
-export interface InvitationOptions {
-  role?: InvitationRole
-  expiresAt?: number
-  maxUses?: number
-  secret?: string
-}
-
-export interface JoinOptions {
-  timeout?: number
-  onProgress?: (progress: SyncProgress) => void
-}
-
-/** The InvitationError codes; WRONG_SECRET and INVALID_CODE are the person's mistakes, the others failures. */
-export type InvitationErrorCode =
-  | 'WRONG_SECRET' | 'TOO_MANY_ATTEMPTS' | 'EXPIRED' | 'USED_UP' | 'UNREACHABLE' | 'INVALID_CODE' | 'CANCELLED'
-
-interface InvitingParty {
-  createInvitation (options: InvitationOptions): Promise<Invitation>
-}
-
-interface JoiningEcho {
-  joinParty (code: string, secret: string, options?: JoinOptions): Promise<Party>
-}
-
-/** True when @echodb/echo-db has the networking API (the swarm, sync progress, the bootstrap node). */
-export function networkAvailable (): boolean {
-  return typeof (echoDb as { startBootstrapNode?: unknown }).startBootstrapNode === 'function' && 'sync' in echoDb.Party.prototype
-}
-
-/** True when @echodb/echo-db has invitations (createInvitation, joinParty). */
-export function invitationsAvailable (): boolean {
-  const partyProto = echoDb.Party.prototype as unknown as Partial<InvitingParty>
-  const echoProto = echoDb.ECHO.prototype as unknown as Partial<JoiningEcho>
-  return typeof partyProto.createInvitation === 'function' && typeof echoProto.joinParty === 'function'
-}
-
-export function requireNetwork (): void {
-  if (!networkAvailable()) {
-    throw new CliError('NETWORK_UNAVAILABLE', 'this build of @echodb/echo-db has no networking (ECHO network option, sync)', EXIT_FAILURE)
+/** True for the code of an offline invitation (`echodb admit`): it joins through any member, with no secret. */
+export function isMemberCode (code: string): boolean {
+  try {
+    return decodeInvitationCode(code).kind === 'member'
+  } catch {
+    return false // not a code at all: joinParty says why
   }
 }
 
-export function requireInvitations (): void {
-  requireNetwork()
-  if (!invitationsAvailable()) {
-    throw new CliError('NETWORK_UNAVAILABLE', 'this build of @echodb/echo-db has no invitations (createInvitation, joinParty)', EXIT_FAILURE)
-  }
+/** What the invitee is told for each way a join can fail, and the exit code (1: the person's mistake). */
+const JOIN_FAILURES: Record<InvitationFailure, [message: string | ((err: InvitationError) => string), exitCode: number]> = {
+  INVALID_CODE: [(err) => `not an invitation code (${err.message}): copy it exactly as "echodb invite" printed it`, EXIT_USAGE],
+  INVALID_SECRET: [(err) => `that secret cannot be right: ${err.message}`, EXIT_USAGE],
+  WRONG_SECRET: [(err) => `wrong secret${err.attemptsLeft === undefined ? '' : ` (${err.attemptsLeft} more ${err.attemptsLeft === 1 ? 'try' : 'tries'} before the invitation dies)`}`, EXIT_USAGE],
+  TOO_MANY_ATTEMPTS: ['too many wrong secrets: the invitation is dead, ask for a new one', EXIT_FAILURE],
+  EXPIRED: ['the invitation has expired: ask for a new one', EXIT_FAILURE],
+  USED_UP: ['the invitation was already used: ask for a new one', EXIT_FAILURE],
+  CANCELLED: ['the invitation was cancelled', EXIT_FAILURE],
+  UNKNOWN_INVITATION: ['the greeter does not know this invitation (cancelled, or "echodb invite" was restarted): ask for a new one', EXIT_FAILURE],
+  BUSY: ['someone else is joining with this invitation right now: try again in a moment', EXIT_FAILURE],
+  UNREACHABLE: ['could not reach the greeter (is "echodb invite" still running, with the same --bootstrap?)', EXIT_FAILURE],
+  NOT_A_MEMBER: ['this identity is not admitted to the party (was the offline invitation made for "echodb whoami"\'s key?)', EXIT_FAILURE],
+  NOT_ALLOWED: ['the greeter may not admit members (it is no longer an admin)', EXIT_FAILURE],
+  GREETER_MISMATCH: ['the peer that answered is not the greeter the code names: nothing was shared', EXIT_FAILURE],
+  GREETER_NOT_AUTHENTIC: ['the peer that answered could not prove it knows the secret: nothing was shared', EXIT_FAILURE],
+  ADMISSION_FAILED: [(err) => `the greeter could not admit you: ${err.message}`, EXIT_FAILURE],
+  PROTOCOL_ERROR: [(err) => `the invitation handshake failed: ${err.message}`, EXIT_FAILURE],
+  TIMEOUT: ['the greeter stopped answering during the handshake: try again', EXIT_FAILURE],
+  CHANNEL_CLOSED: ['the connection to the greeter closed during the handshake: try again', EXIT_FAILURE]
 }
 
-export async function startBootstrapNode (options: { port?: number, host?: string }): Promise<BootstrapNode> {
-  requireNetwork()
-  return await echoDb.startBootstrapNode(options)
-}
-
-export async function createInvitation (party: Party, options: InvitationOptions): Promise<Invitation> {
-  requireInvitations()
-  return await (party as unknown as InvitingParty).createInvitation(options)
-}
-
-export async function joinParty (echo: ECHO, code: string, secret: string, options: JoinOptions): Promise<Party> {
-  requireInvitations()
-  return await (echo as unknown as JoiningEcho).joinParty(code, secret, options)
-}
-
-export function partySync (party: Party): PartySync {
-  requireNetwork()
-  return party.sync
-}
-
-/** The code of an InvitationError of @echodb/echo-db (matched by its code, whichever class carries it). */
-export function invitationErrorCode (err: unknown): InvitationErrorCode | undefined {
-  const code = (err as { code?: unknown } | null)?.code
-  switch (code) {
-    case 'WRONG_SECRET': case 'TOO_MANY_ATTEMPTS': case 'EXPIRED': case 'USED_UP': case 'UNREACHABLE':
-    case 'INVALID_CODE': case 'CANCELLED':
-      return code
-    default:
-      return undefined
-  }
+/** How a failed join reads, or undefined when `err` is not an InvitationError. */
+export function describeJoinFailure (err: unknown): { message: string, exitCode: number } | undefined {
+  if (!(err instanceof InvitationError)) return undefined
+  const entry = (JOIN_FAILURES as Partial<typeof JOIN_FAILURES>)[err.reason]
+  if (entry === undefined) return { message: err.message, exitCode: EXIT_FAILURE }
+  const [message, exitCode] = entry
+  return { message: typeof message === 'string' ? message : message(err), exitCode }
 }

@@ -5,7 +5,7 @@ import debug from 'debug'
 import { ECHO } from '@echodb/echo-db'
 import { CliError, EXIT_FAILURE } from './errors'
 import type { CliIo } from './io'
-import { requireNetwork, type NetworkOptions } from './network'
+import type { NetworkOptions } from './network'
 
 const log = debug('echo:cli:profile')
 
@@ -42,7 +42,6 @@ export async function openProfile (home: string, options: OpenOptions = {}): Pro
   if (!exists && options.create !== true) {
     throw new CliError('NO_PROFILE', `no profile in ${home}: run "echodb init" first (or pass --home DIR or set ECHODB_HOME)`)
   }
-  if (options.network !== undefined) requireNetwork()
   let echo: ECHO
   try {
     echo = await ECHO.create({ directory: home, network: options.network })

@@ -2,21 +2,21 @@ import { parseArgs } from 'util'
 import debug from 'debug'
 import { Context, type Command } from './command'
 import { dht } from './commands/dht'
-import { invite, join } from './commands/invite'
+import { admit, invite, join } from './commands/invite'
 import { get, itemCreate, list, set } from './commands/items'
 import { partyCreate, partyList, partyMembers } from './commands/party'
 import { init, whoami } from './commands/profile'
 import { syncCommand, watch } from './commands/watch'
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors'
 import { debugWanted, type CliIo } from './io'
-import { invitationErrorCode } from './network'
+import { describeJoinFailure } from './network'
 import { OPTIONS, type OptionName, type OptionValues } from './options'
 
 const log = debug('echo:cli:run')
 
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [
-  init, whoami, partyCreate, partyList, partyMembers, invite, join, itemCreate, set, get, list, watch, syncCommand, dht
+  init, whoami, partyCreate, partyList, partyMembers, invite, join, admit, itemCreate, set, get, list, watch, syncCommand, dht
 ]
 
 /** Options every command takes. */
@@ -126,7 +126,7 @@ export function help (): string {
     '',
     'Parties and items are named by their hex id or any unique prefix of it.',
     'Values are JSON where they parse as JSON (n=3, ok=true, tags=["a"]), else strings (name=Ada).',
-    'Networked commands (invite, join, watch, sync, dht, and --sync) take --bootstrap host:port[,host:port]',
+    'Networked commands (invite, join, watch, sync, dht, and any with --sync) take --bootstrap host:port[,host:port]',
     '(else ECHODB_BOOTSTRAP, else the public DHT) and --host ADDRESS to bind.',
     'Profile: --home DIR, else ECHODB_HOME, else ~/.echodb.   Errors exit 1 (usage, bad input) or 2 (failure).',
     ''
@@ -139,25 +139,15 @@ const USER_ERROR_CODES = new Set([
   'INVALID_ARGUMENT', 'NOT_A_WRITER', 'NOT_AN_ADMIN', 'NOT_A_MEMBER', 'ITEM_DORMANT', 'UNKNOWN_MODEL', 'PARTY_EXISTS', 'READ_ONLY'
 ])
 
-const INVITATION_MESSAGES: Record<string, [string, number]> = {
-  WRONG_SECRET: ['wrong secret: the greeter refused it (ask for the secret again; a few wrong tries kill the invitation)', EXIT_USAGE],
-  INVALID_CODE: ['that is not an invitation code (copy it exactly as "echodb invite" printed it)', EXIT_USAGE],
-  TOO_MANY_ATTEMPTS: ['too many wrong secrets: the invitation is dead, ask for a new one', EXIT_FAILURE],
-  EXPIRED: ['the invitation has expired: ask for a new one', EXIT_FAILURE],
-  USED_UP: ['the invitation was already used: ask for a new one', EXIT_FAILURE],
-  UNREACHABLE: ['could not reach the greeter (is "echodb invite" still running, with the same --bootstrap?)', EXIT_FAILURE],
-  CANCELLED: ['the invitation was cancelled', EXIT_FAILURE]
-}
-
 function report (err: unknown, io: CliIo): number {
   let message: string
   let exitCode: number
-  const invitationCode = err instanceof CliError ? undefined : invitationErrorCode(err)
+  const joinFailure = describeJoinFailure(err)
   if (err instanceof CliError) {
     message = err.message
     exitCode = err.exitCode
-  } else if (invitationCode !== undefined) {
-    [message, exitCode] = INVITATION_MESSAGES[invitationCode]
+  } else if (joinFailure !== undefined) {
+    ({ message, exitCode } = joinFailure)
   } else if (err instanceof Error) {
     message = err.message
     const code = (err as { code?: unknown }).code

@@ -2,9 +2,10 @@ import type { Command, Context } from '../command'
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED } from '../errors'
 import { hex, partyLabel, partyTitle, plural, shortId } from '../format'
 import { aborted } from '../io'
-import { createInvitation, joinParty, requireInvitations, type Invitation } from '../network'
-import { formatProgress, openEcho, partyFeeds, ProgressPrinter, pushFeeds, seconds, syncTimeout } from '../online'
+import { InvitationError, isMemberCode, type PartyInvitation } from '../network'
+import { formatProgress, openEcho, partyFeeds, peerHas, ProgressPrinter, seconds, syncTimeout, waitUntil } from '../online'
 import { parseDuration, parseRole } from '../options'
+import { openProfile } from '../profile'
 import { readSecret } from '../prompt'
 import { resolveParty } from '../resolve'
 
@@ -13,82 +14,115 @@ const DEFAULT_EXPIRY = '10m'
 const HANDOVER_TIMEOUT = 30_000
 
 type Outcome =
-  | { kind: 'joined', identityKey: Buffer, displayName?: string }
+  | { kind: 'joined', identityKey: Buffer }
   | { kind: 'failed', error: unknown }
-  | { kind: 'expired' }
   | { kind: 'interrupted' }
 
-async function outcomeOf (invitation: Invitation, expiresAt: number, signal: AbortSignal | undefined): Promise<Outcome> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race<Outcome>([
-      invitation.done.then(
-        (joined) => ({ kind: 'joined', identityKey: joined.identityKey, displayName: joined.displayName }),
-        (error: unknown) => ({ kind: 'failed', error })
-      ),
-      aborted(signal).then(() => ({ kind: 'interrupted' })),
-      // The greeter refuses late attempts itself; this only bounds how long the command waits.
-      new Promise<Outcome>((resolve) => { timer = setTimeout(() => resolve({ kind: 'expired' }), Math.max(0, expiresAt - Date.now()) + 1000) })
-    ])
-  } finally {
-    clearTimeout(timer)
+async function outcomeOf (invitation: PartyInvitation, signal: AbortSignal | undefined): Promise<Outcome> {
+  return await Promise.race<Outcome>([
+    invitation.done.then(
+      (joined) => ({ kind: 'joined', identityKey: joined.identityKey }),
+      (error: unknown) => ({ kind: 'failed', error })
+    ),
+    aborted(signal).then(() => ({ kind: 'interrupted' }))
+  ])
+}
+
+/** How the greeter's side of a dead invitation reads. */
+function greeterFailure (error: unknown, expiresIn: number): unknown {
+  if (!(error instanceof InvitationError)) return error
+  switch (error.reason) {
+    case 'EXPIRED': return new CliError('EXPIRED', `the invitation expired after ${seconds(expiresIn)} with nobody joining`, EXIT_FAILURE)
+    case 'TOO_MANY_ATTEMPTS': return new CliError('TOO_MANY_ATTEMPTS', 'the invitation died after too many wrong secrets: make a new one', EXIT_FAILURE)
+    default: return new CliError(error.reason, `the invitation failed: ${error.message}`, EXIT_FAILURE)
   }
 }
 
 export const invite: Command = {
   words: ['invite'],
-  usage: '<party> [--role writer|reader] [--expires 10m]',
+  usage: '<party> [--role writer|reader] [--expires 10m] [--secret S]',
   summary: 'invite someone: prints a code and a secret, waits online for them to join',
-  options: ['role', 'expires', 'bootstrap', 'host', 'timeout'],
+  options: ['role', 'expires', 'secret', 'bootstrap', 'host', 'timeout'],
   args: { min: 1, max: 1 },
   async run (ctx: Context) {
     const role = parseRole(ctx.options.role)
     const expiresIn = parseDuration(ctx.options.expires ?? DEFAULT_EXPIRY, 'expires')
     const handover = ctx.options.timeout === undefined ? HANDOVER_TIMEOUT : syncTimeout(ctx)
-    requireInvitations()
     const echo = await openEcho(ctx, true)
     try {
       const party = await resolveParty(echo, ctx.args[0])
       if (party.role !== 'admin') {
         throw new CliError('NOT_AN_ADMIN', `only admins invite: you are ${party.role === undefined ? 'not yet a member' : `a ${party.role}`} of party ${shortId(party.id)}`)
       }
-      const expiresAt = Date.now() + expiresIn
-      const invitation = await createInvitation(party, { role, expiresAt })
-      invitation.done.catch(() => {}) // handled through outcomeOf; never an unhandled rejection after we stop waiting
+      // The invitee replicates our feed from the handshake on; once it has come and gone, it has caught up
+      // (its join resolves only then), so the hand-over below can end without waiting for a timeout.
+      const ownCore = party.ownFeed.core
+      let peerCame = false
+      const onPeer = (): void => { peerCame = true }
+      ownCore.on('peer-add', onPeer)
+      const invitation = await party.createInvitation({ role, expiresAt: Date.now() + expiresIn, secret: ctx.options.secret })
       invitation.on('attempt', (attempt) => {
-        if (!attempt.ok) ctx.status(`echodb: a join attempt was refused: ${attempt.reason ?? 'no reason given'}`)
+        if (!attempt.ok) ctx.status(`echodb: a join attempt was refused: ${attempt.reason ?? 'no reason given'}${attempt.detail === undefined ? '' : ` (${attempt.detail})`}`)
       })
       if (ctx.json) {
-        ctx.outJson({ event: 'invitation', party: party.id, code: invitation.code, secret: invitation.secret, role, expiresAt })
+        ctx.outJson({ event: 'invitation', party: party.id, code: invitation.code, secret: invitation.secret, role, expiresAt: invitation.expiresAt })
       } else {
         ctx.out(`code:   ${invitation.code}`)
         ctx.out(`secret: ${invitation.secret}`)
       }
-      ctx.status(`Invited to party ${partyLabel(party)} as ${role}. Give the code and the secret to the invitee by two different ` +
-        `channels. Waiting until ${new Date(expiresAt).toLocaleTimeString()} (Ctrl-C cancels)...`)
+      const until = invitation.expiresAt === null ? '' : ` until ${new Date(invitation.expiresAt).toLocaleTimeString()}`
+      ctx.status(`Invited to party ${partyLabel(party)} as ${role}. Give the code and the secret to the invitee by two ` +
+        `different channels. Waiting${until} (Ctrl-C cancels)...`)
 
-      const outcome = await outcomeOf(invitation, expiresAt, ctx.signal)
+      const outcome = await outcomeOf(invitation, ctx.signal)
       if (outcome.kind === 'interrupted') {
-        invitation.cancel()
+        await invitation.cancel()
         ctx.status('echodb: invitation cancelled')
         return EXIT_INTERRUPTED
       }
-      if (outcome.kind === 'expired') {
-        invitation.cancel()
-        throw new CliError('EXPIRED', `the invitation expired after ${seconds(expiresIn)} with nobody joining`, EXIT_FAILURE)
-      }
-      if (outcome.kind === 'failed') throw outcome.error
-      const who = outcome.displayName === undefined || outcome.displayName === '' ? 'someone' : outcome.displayName
+      if (outcome.kind === 'failed') throw greeterFailure(outcome.error, expiresIn)
+      const key = hex(outcome.identityKey)
+      const name = party.members.value.find((m) => m.identityKey.equals(outcome.identityKey))?.displayName ?? null
       if (ctx.json) {
-        ctx.outJson({ event: 'joined', party: party.id, identityKey: hex(outcome.identityKey), displayName: outcome.displayName ?? null, role })
+        ctx.outJson({ event: 'joined', party: party.id, identityKey: key, displayName: name, role })
       } else {
-        ctx.out(`${who} (${shortId(hex(outcome.identityKey))}) joined party ${shortId(party.id)} as ${role}`)
+        ctx.out(`${name ?? 'someone'} (${shortId(key)}) joined party ${shortId(party.id)} as ${role}`)
       }
       // Stay online until a peer holds the whole party (the new member is catching up from us).
       ctx.status('handing the party over to the new member...')
-      if (!await pushFeeds(ctx, partyFeeds(echo, party), handover) && ctx.signal?.aborted !== true) {
+      const feeds = partyFeeds(echo, party)
+      const handedOver = await waitUntil(() => feeds.every(peerHas) || (peerCame && ownCore.peers.length === 0), handover, ctx.signal)
+      ownCore.off('peer-add', onPeer)
+      if (!handedOver && ctx.signal?.aborted !== true) {
         ctx.status(`echodb: the new member had not downloaded everything after ${seconds(handover)}; it will catch up from any member online`)
       }
+      return 0
+    } finally {
+      await echo.close()
+    }
+  }
+}
+
+export const admit: Command = {
+  words: ['admit'],
+  usage: '<party> <identity-key> [--role writer|reader|admin]',
+  summary: 'offline invitation: admit a known identity key now; prints the code it joins with (no secret)',
+  options: ['role'],
+  args: { min: 2, max: 2 },
+  async run (ctx: Context) {
+    const role = parseRole(ctx.options.role)
+    const keyHex = ctx.args[1].toLowerCase()
+    if (!/^[0-9a-f]{64}$/.test(keyHex)) {
+      throw new CliError('INVALID_KEY', `${JSON.stringify(ctx.args[1])} is not an identity key (64 hex characters, as "echodb whoami" prints it)`)
+    }
+    const echo = await openProfile(ctx.home)
+    try {
+      const party = await resolveParty(echo, ctx.args[0])
+      const code = await party.admitKey(Buffer.from(keyHex, 'hex'), role)
+      if (ctx.json) ctx.outJson({ party: party.id, identityKey: keyHex, role, code })
+      else ctx.out(code)
+      ctx.status(`Admitted ${shortId(keyHex)} to party ${partyLabel(party)} as ${role}. They run "echodb join <code>" ` +
+        '(no secret) while any member of the party is online, e.g. "echodb watch".')
       return 0
     } finally {
       await echo.close()
@@ -106,16 +140,20 @@ export const join: Command = {
     const code = ctx.args[0].trim()
     if (code === '') throw new CliError('INVALID_CODE', 'the invitation code is empty')
     const timeout = ctx.options.timeout === undefined ? undefined : parseDuration(ctx.options.timeout, 'timeout')
-    requireInvitations()
-    const secret = ctx.options.secret ?? await readSecret(ctx.io, 'Secret: ')
-    if (secret === undefined || secret.trim() === '') {
-      throw new CliError('NO_SECRET', 'no secret given: type it at the prompt or pass --secret S')
+    // An offline invitation (echodb admit) needs no secret: the identity was admitted in advance.
+    let secret: string | undefined
+    if (!isMemberCode(code)) {
+      secret = ctx.options.secret ?? await readSecret(ctx.io, 'Secret: ')
+      if (secret === undefined || secret.trim() === '') {
+        throw new CliError('NO_SECRET', 'no secret given: type it at the prompt or pass --secret S')
+      }
+      secret = secret.trim()
     }
     const echo = await openEcho(ctx, true)
     try {
-      ctx.status('looking for the greeter...')
+      ctx.status(secret === undefined ? 'looking for a member of the party...' : 'looking for the greeter...')
       const printer = new ProgressPrinter((progress) => ctx.status(formatProgress(progress)))
-      const joining = joinParty(echo, code, secret.trim(), { timeout, onProgress: (progress) => printer.update(progress) })
+      const joining = echo.joinParty(code, secret, { timeout, onProgress: (progress) => printer.update(progress) })
       joining.catch(() => {}) // awaited below unless interrupted
       const party = await Promise.race([joining, aborted(ctx.signal).then(() => undefined)])
       if (party === undefined) {

@@ -3,8 +3,8 @@ import type { Item, Party } from '@echodb/echo-db'
 import type { Command, Context } from '../command'
 import { hex, itemContent, itemRecord, partyLabel, plural, shortId } from '../format'
 import { aborted, sleep } from '../io'
-import { partySync, type PartySync, type SyncProgress } from '../network'
-import { formatProgress, openEcho, pullParty, ProgressPrinter, pushFeeds, seconds, syncTimeout } from '../online'
+import type { PartySync, SyncProgress } from '../network'
+import { formatProgress, keepLooking, openEcho, pullParty, ProgressPrinter, pushFeeds, seconds, syncTimeout } from '../online'
 import { resolveParty } from '../resolve'
 import { toJson } from '../values'
 
@@ -109,7 +109,8 @@ export const watch: Command = {
     const cleanup: Array<() => void> = []
     try {
       const party = await resolveParty(echo, ctx.args[0])
-      const sync = partySync(party)
+      cleanup.push(keepLooking(echo, party))
+      const sync = party.sync
       const changes = new ChangePrinter(ctx, party)
       const items = party.database.select({ deleted: true })
       const summary = `${plural(items.value.filter((item) => !item.deleted).length, 'item')}, ${plural(party.members.value.filter((m) => !m.removed).length, 'member')}`
@@ -208,9 +209,16 @@ export const syncCommand: Command = {
     const echo = await openEcho(ctx, true)
     try {
       const party = await resolveParty(echo, ctx.args[0])
-      const sync = partySync(party)
-      const caughtUp = await pullParty(ctx, party, timeout)
-      const pushed = caughtUp && await pushFeeds(ctx, [party.ownFeed], timeout)
+      const stopLooking = keepLooking(echo, party)
+      const sync = party.sync
+      let caughtUp: boolean
+      let pushed: boolean
+      try {
+        caughtUp = await pullParty(ctx, party, timeout)
+        pushed = caughtUp && await pushFeeds(ctx, [party.ownFeed], timeout)
+      } finally {
+        stopLooking()
+      }
       if (caughtUp && !pushed) ctx.status(`echodb: no peer took your changes within ${seconds(timeout)}`)
       const progress = sync.progress()
       if (ctx.json) ctx.outJson({ id: party.id, caughtUp, pushed, ...syncFields(progress) })
