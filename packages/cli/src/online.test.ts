@@ -88,6 +88,8 @@ describe('online data commands (members admitted through the echo-db API)', () =
 
 describe('online, in-process, on a local DHT', () => {
   const dhtStop = new AbortController()
+  const leftovers: AbortController[] = []
+  afterEach(() => { for (const controller of leftovers.splice(0)) controller.abort() })
   let dht: Promise<Result>
   let net: string[]
 
@@ -115,8 +117,12 @@ describe('online, in-process, on a local DHT', () => {
   async function startInvite (echodb: Awaited<ReturnType<typeof person>>, args: string[], signal?: AbortSignal): Promise<{ code: string, secret: string, running: Promise<Result>, stdout: Capture, stderr: Capture }> {
     const stdout = new Capture()
     const stderr = new Capture()
-    const running = echodb(['invite', ...args, ...net], { stdout, stderr, signal })
-    const race = await Promise.race([stdout.waitFor(/secret: +(\S+)\n/), running])
+    // Every invite can be stopped, so that a failing test leaves nothing running.
+    const controller = new AbortController()
+    signal?.addEventListener('abort', () => controller.abort(), { once: true })
+    leftovers.push(controller)
+    const running = echodb(['invite', ...args, ...net], { stdout, stderr, signal: controller.signal })
+    const race = await Promise.race([stdout.waitFor(/secret: +(.+)\n/), running])
     if (!Array.isArray(race)) throw new Error(`invite ended early: ${JSON.stringify(race)}`)
     const code = (await stdout.waitFor(/code: +(\S+)\n/))[1]
     return { code, secret: race[1], running, stdout, stderr }
@@ -184,6 +190,56 @@ describe('online, in-process, on a local DHT', () => {
     const write = await bob(['item', 'create', p, 'note', 'x=1'])
     expect(write.code).toBe(1)
     expect(write.stderr).toMatch(/^echodb: .*reader/)
+  })
+
+  test('three wrong secrets kill an invitation: invite exits 2, later joins are refused', async () => {
+    const ada = await person('Ada')
+    const bob = await person('Bob')
+    const p = (await ada(['party', 'create'])).stdout.trim().slice(0, 8)
+    const invitation = await startInvite(ada, [p, '--secret', 'correct horse battery'])
+    expect(invitation.secret).toBe('correct horse battery')
+    const lastLines: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const wrong = await bob(['join', invitation.code, '--secret', `wrong guess ${i}`, ...net])
+      expect(wrong.code).not.toBe(0)
+      lastLines.push(wrong.stderr.trimEnd().split('\n').pop() ?? '')
+    }
+    expect(lastLines[0]).toBe('echodb: wrong secret (2 more tries before the invitation dies)')
+    expect(lastLines[1]).toBe('echodb: wrong secret (1 more try before the invitation dies)')
+    expect(lastLines[2]).toMatch(/^echodb: (wrong secret|too many wrong secrets)/)
+    const invited = await invitation.running
+    expect(invited.code).toBe(2)
+    expect(invited.stderr.trimEnd().split('\n').pop()).toBe('echodb: the invitation died after too many wrong secrets: make a new one')
+    const late = await bob(['join', invitation.code, '--secret', 'correct horse battery', '--timeout', '3s', ...net])
+    expect(late.code).toBe(2)
+    expect(late.stderr.trimEnd().split('\n').pop()).toMatch(/^echodb: /)
+    expect((await bob(['party', 'list', '--json'])).stdout).toBe('[]\n')
+  })
+
+  test('offline invitation: admit a known key, the invitee joins without a secret through any online member', async () => {
+    const ada = await person('Ada')
+    const bob = await person('Bob')
+    const p = (await ada(['party', 'create', '--title', 'Offline'])).stdout.trim().slice(0, 8)
+    const bobKey = JSON.parse((await bob(['whoami', '--json'])).stdout).publicKey as string
+    const admitted = await ada(['admit', p, bobKey, '--role', 'reader'])
+    expect(admitted.code).toBe(0)
+    const code = admitted.stdout.trim()
+    expect(code).toMatch(/^echo1/)
+    expect((await ada(['party', 'members', p])).stdout).toMatch(new RegExp(`^${bobKey.slice(0, 8)}  reader`, 'm'))
+
+    const stop = new AbortController()
+    const watchOut = new Capture()
+    const watching = ada(['watch', p, ...net], { signal: stop.signal, stdout: watchOut })
+    try {
+      await watchOut.waitFor(/^watching party/m)
+      const joined = await bob(['join', code, ...net]) // no secret, nothing read from stdin
+      expect(joined).toMatchObject({ code: 0, stdout: `joined party ${p} "Offline" as reader: 0 items\n` })
+      expect(joined.stderr).not.toMatch(/Secret/)
+    } finally {
+      stop.abort()
+      expect((await watching).code).toBe(0)
+    }
+    expect((await ada(['admit', p, 'abc'])).stderr).toMatch(/^echodb: "abc" is not an identity key/)
   })
 
   test('an expired invitation ends invite with exit 2; Ctrl-C cancels one with 130', async () => {
