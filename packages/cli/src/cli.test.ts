@@ -223,7 +223,7 @@ describe('usage', () => {
   test('help, version, unknown commands and options, argument counts', async () => {
     const helped = await cli(['help'])
     expect(helped.code).toBe(0)
-    for (const word of ['init', 'whoami', 'party create', 'party list', 'party members', 'invite', 'join', 'item create', 'set', 'get', 'list', 'watch', 'dht']) {
+    for (const word of ['init', 'whoami', 'party create', 'party list', 'party members', 'invite', 'join', 'admit', 'item create', 'set', 'get', 'list', 'watch', 'dht']) {
       expect(helped.stdout).toContain(`  ${word} `)
     }
     expect((await cli(['--help'])).stdout).toBe(helped.stdout)
