@@ -1,5 +1,3 @@
-import debug from 'debug'
-import { discoveryKey } from '@echodb/credentials'
 import type { ECHO, Party } from '@echodb/echo-db'
 import type { Feed } from '@echodb/feed-store'
 import type { Context } from './command'
@@ -8,8 +6,6 @@ import { sleep } from './io'
 import type { SyncProgress } from './network'
 import { networkOptions, parseDuration } from './options'
 import { openProfile } from './profile'
-
-const log = debug('echo:cli:online')
 
 /** Default bound of `--sync` and `sync`: how long to look for a peer and wait for it. */
 export const DEFAULT_SYNC_TIMEOUT = 15_000
@@ -38,42 +34,6 @@ export async function waitUntil (check: () => boolean, timeoutMs: number, signal
     await sleep(Math.min(POLL_MS, left), signal)
   }
   return true
-}
-
-const LOOK_AGAIN_FIRST_MS = 1000
-const LOOK_AGAIN_MAX_MS = 30_000
-
-/**
- * Hyperswarm looks a topic up again only every 10 minutes, so two peers that join at the same moment (each looking
- * before the other has announced) can miss each other that long. While this instance has no peer, the party's
- * topic is announced and looked up again, backing off from 1 s to 30 s. Returns the function that stops it.
- */
-export function keepLooking (echo: ECHO, party: Party): () => void {
-  const network = echo.network
-  if (network === undefined) return () => {}
-  const topic = discoveryKey(party.key)
-  let delay = LOOK_AGAIN_FIRST_MS
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  const tick = async (): Promise<void> => {
-    if (stopped) return
-    if (party.isOpen && party.sync.progress().peers === 0) {
-      try {
-        await network.join(topic).refresh()
-      } catch (err) {
-        log('looking up party %s again failed: %s', party.id.slice(0, 8), (err as Error).message)
-      }
-      delay = Math.min(delay * 2, LOOK_AGAIN_MAX_MS)
-    } else {
-      delay = LOOK_AGAIN_FIRST_MS
-    }
-    if (!stopped) timer = setTimeout(() => { void tick() }, delay)
-  }
-  timer = setTimeout(() => { void tick() }, delay)
-  return () => {
-    stopped = true
-    clearTimeout(timer)
-  }
 }
 
 export function formatProgress (progress: SyncProgress): string {

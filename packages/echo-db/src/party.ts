@@ -14,6 +14,7 @@ import type { MetaStore, PartyRecord } from './meta-store'
 import { envelopeCodec, PartyProcessor, type RejectionCounts } from './party-processor'
 import { ResultSet } from './result-set'
 import { PartySync } from './network/party-sync'
+import { LookAgain } from './network/look-again'
 import type { SwarmNetwork } from './network/swarm-network'
 import type { InvitationRouter } from './network/invitation-router'
 import { PartyInvitation } from './network/party-invitation'
@@ -59,6 +60,8 @@ interface OpenParty {
   ownFeed: Feed
   sync: PartySync
   greeter: Greeter | undefined
+  /** Looks the party's topic up again while no peer of the party is connected. */
+  lookAgain: LookAgain | undefined
   blocksSinceSnapshot: number
   saving: Promise<void> | undefined
 }
@@ -219,7 +222,7 @@ export class Party extends EventEmitter<PartyEvents> {
         channelKey: network.publicKey,
         admit: async (admission) => { await this._writeBlock(admission.credentials.map((credential) => ({ credential }))) }
       })
-    const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, greeter, blocksSinceSnapshot: 0, saving: undefined }
+    const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, greeter, lookAgain: undefined, blocksSinceSnapshot: 0, saving: undefined }
     processor.on('timeframe', (timeframe) => {
       this.emit('timeframe', timeframe)
       if (++open.blocksSinceSnapshot >= context.snapshotInterval) void this._saveSnapshot(open)
@@ -236,7 +239,8 @@ export class Party extends EventEmitter<PartyEvents> {
     processor.start(feeds)
     await processor.idle()
     // The topic is a hash of the party key: the key itself is never announced.
-    context.network?.join(discoveryKey(this.key))
+    const session = context.network?.join(discoveryKey(this.key))
+    if (session !== undefined) open.lookAgain = new LookAgain(session, () => sync.peers() === 0)
     if (greeter !== undefined) context.invitations?.add(greeter)
     await context.metaStore.setPartyOpen(this.id, true)
     this.emit('open')
@@ -248,6 +252,7 @@ export class Party extends EventEmitter<PartyEvents> {
     const open = this._open
     if (open === undefined) return
     if (open.greeter !== undefined) this._context.invitations?.remove(open.greeter)
+    open.lookAgain?.stop()
     if (this._context.network !== undefined) await this._context.network.leave(discoveryKey(this.key))
     open.sync.close()
     await open.writer.close()

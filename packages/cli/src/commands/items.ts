@@ -3,7 +3,7 @@ import { ObjectModel } from '@echodb/models'
 import type { Command, Context } from '../command'
 import { CliError } from '../errors'
 import { itemContent, itemRecord, shortId } from '../format'
-import { keepLooking, openEcho, pullParty, pushFeeds, seconds, syncTimeout, wantsNetwork } from '../online'
+import { openEcho, pullParty, pushFeeds, seconds, syncTimeout, wantsNetwork } from '../online'
 import { resolveItem, resolveParty } from '../resolve'
 import { assignmentsToProps, parseAssignment, parseKey, type Assignment } from '../values'
 
@@ -17,17 +17,14 @@ async function withParty (ctx: Context, access: Access, body: (party: Party, ech
   const online = wantsNetwork(ctx)
   const timeout = online ? syncTimeout(ctx) : 0
   const echo = await openEcho(ctx, online)
-  let stopLooking = (): void => {}
   try {
     const party = await resolveParty(echo, ctx.args[0])
-    if (online) stopLooking = keepLooking(echo, party)
     if (online && access === 'read') await pullParty(ctx, party, timeout)
     await body(party, echo)
     if (online && access === 'write' && !await pushFeeds(ctx, [party.ownFeed], timeout)) {
       ctx.status(`echodb: saved here, but no peer took it within ${seconds(timeout)}; it goes out the next time you are online with the party`)
     }
   } finally {
-    stopLooking()
     await echo.close()
   }
   return 0

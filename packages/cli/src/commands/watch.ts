@@ -4,7 +4,7 @@ import type { Command, Context } from '../command'
 import { hex, itemContent, itemRecord, partyLabel, plural, shortId } from '../format'
 import { aborted, sleep } from '../io'
 import type { PartySync, SyncProgress } from '../network'
-import { formatProgress, keepLooking, openEcho, pullParty, ProgressPrinter, pushFeeds, seconds, syncTimeout } from '../online'
+import { formatProgress, openEcho, pullParty, ProgressPrinter, pushFeeds, seconds, syncTimeout } from '../online'
 import { resolveParty } from '../resolve'
 import { toJson } from '../values'
 
@@ -109,7 +109,6 @@ export const watch: Command = {
     const cleanup: Array<() => void> = []
     try {
       const party = await resolveParty(echo, ctx.args[0])
-      cleanup.push(keepLooking(echo, party))
       const sync = party.sync
       const changes = new ChangePrinter(ctx, party)
       const items = party.database.select({ deleted: true })
@@ -209,16 +208,9 @@ export const syncCommand: Command = {
     const echo = await openEcho(ctx, true)
     try {
       const party = await resolveParty(echo, ctx.args[0])
-      const stopLooking = keepLooking(echo, party)
       const sync = party.sync
-      let caughtUp: boolean
-      let pushed: boolean
-      try {
-        caughtUp = await pullParty(ctx, party, timeout)
-        pushed = caughtUp && await pushFeeds(ctx, [party.ownFeed], timeout)
-      } finally {
-        stopLooking()
-      }
+      const caughtUp = await pullParty(ctx, party, timeout)
+      const pushed = caughtUp && await pushFeeds(ctx, [party.ownFeed], timeout)
       if (caughtUp && !pushed) ctx.status(`echodb: no peer took your changes within ${seconds(timeout)}`)
       const progress = sync.progress()
       if (ctx.json) ctx.outJson({ id: party.id, caughtUp, pushed, ...syncFields(progress) })

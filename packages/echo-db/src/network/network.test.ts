@@ -64,6 +64,19 @@ test('a peer that was offline while others wrote catches up; offline edits on tw
   expect(['a-offline', 'b-offline']).toContain(doc.model.get('v'))
 })
 
+test("a party's peers are the peers replicating its feeds, not every connection of the instance", async () => {
+  const [a, b] = await Promise.all([peer(), peer()])
+  const shared = await a.createParty()
+  const alone = await a.createParty()
+  const sharedB = await admitAndJoin(shared, b)
+  await sharedB.sync.caughtUp()
+  await shared.sync.caughtUp()
+  expect(a.network?.connections).toBe(1)
+  expect(shared.sync.progress().peers).toBe(1)
+  expect(sharedB.sync.progress().peers).toBe(1)
+  expect(alone.sync.progress().peers).toBe(0)
+})
+
 test('closing a party leaves its topic; without network options nothing is networked', async () => {
   const a = await peer()
   const party = await a.createParty()

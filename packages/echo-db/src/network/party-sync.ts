@@ -18,7 +18,7 @@ export interface SyncProgress {
   feeds: FeedSyncProgress[]
   known: number
   processed: number
-  /** Open connections of this instance. */
+  /** Connected peers replicating at least one of the party's feeds. */
   peers: number
 }
 
@@ -71,7 +71,17 @@ export class PartySync extends EventEmitter<PartySyncEvents> {
       known += feed.length
       processed += done
     }
-    return { feeds, known, processed, peers: this._network?.connections ?? 0 }
+    return { feeds, known, processed, peers: this.peers() }
+  }
+
+  /** How many connected peers replicate at least one of the party's feeds (a connection may serve other parties only). */
+  peers (): number {
+    if (this._network === undefined) return 0
+    const peers = new Set<string>()
+    for (const feed of this._feeds()) {
+      for (const peer of feed.core.peers) peers.add(peer.remotePublicKey.toString('hex'))
+    }
+    return peers.size
   }
 
   /** Resolves once every block the connected peers announced (of admitted feeds) is processed here. */
