@@ -1,5 +1,5 @@
 import { ECHO } from '@echodb/echo-db'
-import { admitAndJoin } from '@echodb/echo-db/src/testing/temp-echo'
+import { admitAndJoin, connect, converge } from '@echodb/echo-db/src/testing/temp-echo'
 import { Capture, Child, cli, ensureBuilt, Homes, spawnCli, type Result } from './test-fixtures/harness'
 
 const homes = new Homes()
@@ -83,6 +83,53 @@ describe('online data commands (members admitted through the echo-db API)', () =
     expect(alone.code).toBe(0)
     expect(alone.stderr).toMatch(/no peer of the party was reachable within 1s; using the local copy/)
     expect(JSON.parse(alone.stdout)).toEqual({ title: 'from Bob' })
+  })
+
+  test('watch follows a party that rebuilds itself: a removed member sees its late items dropped', async () => {
+    const adaHome = await homes.make()
+    const bobHome = await homes.make()
+    expect((await cli(['init', '--name', 'Ada', '--home', adaHome])).code).toBe(0)
+    expect((await cli(['init', '--name', 'Bob', '--home', bobHome])).code).toBe(0)
+    const party = await (async () => {
+      const a = await ECHO.create({ directory: adaHome })
+      const b = await ECHO.create({ directory: bobHome })
+      try {
+        const partyA = await a.createParty({ properties: { title: 'Cut' } })
+        const unpipe = connect(a, b)
+        const partyB = await admitAndJoin(partyA, b)
+        await converge([partyA, partyB])
+        unpipe()
+        // Offline, Bob writes an item Ada never sees before she removes him: it lies past his cut-off.
+        await partyB.database.createItem({ type: 'note', props: { by: 'bob, late' } })
+        await partyA.removeMember(b.identity.publicKey)
+        return partyA.id
+      } finally {
+        await a.close()
+        await b.close()
+      }
+    })()
+    const p = party.slice(0, 8)
+    const late = JSON.parse((await cli(['list', p, '--json', '--home', bobHome])).stdout)
+    expect(late).toMatchObject([{ type: 'note', properties: { by: 'bob, late' } }])
+
+    const stop = new AbortController()
+    const serving = cli(['watch', p, ...net, '--home', adaHome], { signal: stop.signal })
+    const bobOut = new Capture()
+    const bobWatch = cli(['watch', p, '--json', ...net, '--home', bobHome], { signal: stop.signal, stdout: bobOut })
+    try {
+      // Bob learns of his removal, rebuilds without the late item, and his watch keeps following the party.
+      const [dropped] = await bobOut.waitFor(/^\{"event":"item","change":"dropped".*\}$/m)
+      expect(JSON.parse(dropped)).toEqual({ event: 'item', change: 'dropped', id: late[0].id })
+      await bobOut.waitFor(/^\{"event":"member","change":"removed".*\}$/m)
+      await bobOut.waitFor(/^\{"event":"caught-up".*\}$/m)
+      // The replay's passing states (members without names yet) are not printed: only what the rebuild changed.
+      expect(bobOut.text).not.toMatch(/"change":"(changed|joined)"/)
+    } finally {
+      stop.abort()
+      expect((await bobWatch).code).toBe(0)
+      expect((await serving).code).toBe(0)
+    }
+    expect(JSON.parse((await cli(['list', p, '--json', '--home', bobHome])).stdout)).toEqual([])
   })
 })
 

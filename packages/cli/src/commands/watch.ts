@@ -56,6 +56,17 @@ class ChangePrinter {
     }
   }
 
+  /** After a rebuild: items seen before that the party no longer has (written past their author's removal). */
+  dropped (items: readonly Item[]): void {
+    const present = new Set(items.map((item) => item.id))
+    for (const id of [...this._items.keys()]) {
+      if (present.has(id)) continue
+      this._items.delete(id)
+      if (this._ctx.json) this._ctx.outJson({ event: 'item', change: 'dropped', id })
+      else this._ctx.out(`- ${shortId(id)}  (dropped: written after its author was removed)`)
+    }
+  }
+
   properties (): void {
     const revision = this._revisionOfProperties()
     if (revision === this._propertiesRevision) return
@@ -66,18 +77,30 @@ class ChangePrinter {
   }
 
   members (): void {
+    const present = new Set<string>()
     for (const member of this._party.members.value) {
       const key = hex(member.identityKey)
+      present.add(key)
       const before = this._members.get(key)
       const now = memberSeen(member)
       if (before !== undefined && before.role === now.role && before.displayName === now.displayName && before.removed === now.removed) continue
       this._members.set(key, now)
-      const change = before === undefined ? 'joined' : now.removed && !before.removed ? 'removed' : 'changed'
-      if (this._ctx.json) {
-        this._ctx.outJson({ event: 'member', change, identityKey: key, role: now.role, displayName: now.displayName })
-      } else {
-        this._ctx.out(`member ${shortId(key)}  ${now.displayName ?? '(no name)'} ${change === 'changed' ? `is now ${now.role}` : `${change} (${now.role})`}`)
-      }
+      this._member(before === undefined ? 'joined' : 'changed', key, now)
+    }
+    // party.members lists current members only: one that is gone was removed.
+    for (const [key, before] of this._members) {
+      if (present.has(key) || before.removed) continue
+      const now = { ...before, removed: true }
+      this._members.set(key, now)
+      this._member('removed', key, now)
+    }
+  }
+
+  private _member (change: 'joined' | 'changed' | 'removed', key: string, member: MemberSeen): void {
+    if (this._ctx.json) {
+      this._ctx.outJson({ event: 'member', change, identityKey: key, role: member.role, displayName: member.displayName })
+    } else {
+      this._ctx.out(`member ${shortId(key)}  ${member.displayName ?? '(no name)'} ${change === 'changed' ? `is now ${member.role}` : `${change} (${member.role})`}`)
     }
   }
 
@@ -109,24 +132,38 @@ export const watch: Command = {
     const cleanup: Array<() => void> = []
     try {
       const party = await resolveParty(echo, ctx.args[0])
-      const sync = party.sync
       const changes = new ChangePrinter(ctx, party)
       const items = party.database.select({ deleted: true })
       const summary = `${plural(items.value.filter((item) => !item.deleted).length, 'item')}, ${plural(party.members.value.filter((m) => !m.removed).length, 'member')}`
-      if (ctx.json) ctx.outJson({ event: 'watching', id: party.id, ...syncFields(sync.progress()) })
+      if (ctx.json) ctx.outJson({ event: 'watching', id: party.id, ...syncFields(party.sync.progress()) })
       else ctx.out(`watching party ${partyLabel(party)}: ${summary} (Ctrl-C to stop)`)
 
       const printer = new ProgressPrinter((progress) => {
         if (ctx.json) ctx.outJson({ event: 'sync', ...syncFields(progress) })
         else ctx.out(formatProgress(progress))
       })
-      const onProgress = (progress: SyncProgress): void => printer.update(progress)
-      sync.on('progress', onProgress)
-      cleanup.push(() => { sync.off('progress', onProgress) })
-      const following = followPeers(ctx, sync, printer)
-      cleanup.push(items.subscribe((value) => changes.items(value)))
-      const onTimeframe = (): void => changes.properties()
-      const onMembers = (): void => changes.members()
+      // A party rebuilds itself (close, then open with a new database and sync) when a removal arrives after
+      // blocks it cuts were applied: follow the party across that, printing what the rebuild changed.
+      let detach = attach(party, changes, printer)
+      let rebuilding = false
+      const onClose = (): void => { detach(); detach = () => {}; rebuilding = true }
+      const onOpen = (): void => {
+        rebuilding = false
+        detach()
+        detach = attach(party, changes, printer)
+        const now = party.database.select({ deleted: true }).value
+        changes.dropped(now)
+        changes.items(now)
+        changes.members()
+        changes.properties()
+      }
+      party.on('close', onClose)
+      party.on('open', onOpen)
+      cleanup.push(() => { party.off('close', onClose); party.off('open', onOpen); detach() })
+      const following = followPeers(ctx, party, printer)
+      // While the party replays, its members and properties pass through their history: print only the outcome.
+      const onTimeframe = (): void => { if (!rebuilding) changes.properties() }
+      const onMembers = (): void => { if (!rebuilding) changes.members() }
       party.on('timeframe', onTimeframe)
       party.on('members', onMembers)
       cleanup.push(() => { party.off('timeframe', onTimeframe); party.off('members', onMembers) })
@@ -143,15 +180,32 @@ export const watch: Command = {
   }
 }
 
+/** Subscribes to the open party's items and sync progress; returns the function that unsubscribes. */
+function attach (party: Party, changes: ChangePrinter, printer: ProgressPrinter): () => void {
+  const sync = party.sync
+  const onProgress = (progress: SyncProgress): void => printer.update(progress)
+  sync.on('progress', onProgress)
+  const unsubscribe = party.database.select({ deleted: true }).subscribe((value) => changes.items(value))
+  return () => {
+    sync.off('progress', onProgress)
+    unsubscribe()
+  }
+}
+
 /**
  * Whenever the number of connected peers changes, catches up with them and says so: "caught up" means everything
  * the connected peers have is processed here. An attempt is dropped (and started again) when peers come or go
  * meanwhile. Ends when the command is stopped.
  */
-async function followPeers (ctx: Context, sync: PartySync, printer: ProgressPrinter): Promise<void> {
+async function followPeers (ctx: Context, party: Party, printer: ProgressPrinter): Promise<void> {
   let peers = 0
   let said = ''
   while (!stopped(ctx)) {
+    if (!party.isOpen) { // rebuilding
+      await sleep(PEER_POLL_MS, ctx.signal)
+      continue
+    }
+    const sync = party.sync
     const now = sync.progress().peers
     if (now !== peers) {
       peers = now
