@@ -14,6 +14,7 @@ import { ECHO, type Item, type Party } from '@echodb/echo-db'
 import type { ObjectModel } from '@echodb/models'
 import type { Suite } from './figure'
 import { timeMs, withTempDir } from './measure'
+import { partyDigest } from '@echodb/echo-db/dist/src/reliability/state-digest'
 
 const SYNC_MUTATIONS = 100_000
 const CONVERGE_MUTATIONS = 10_000
@@ -122,6 +123,9 @@ async function converge (testnet: Testnet): Promise<number> {
         for (let round = 0; round < 2; round++) {
           for (const p of parties) for (const q of parties) if (p !== q) await p.waitForTimeframe(q.timeframe.clone())
         }
+        // The figure is "until all three report identical state": compare what apps read, not only timeframes.
+        const digests = parties.map(partyDigest)
+        if (digests.some((d) => d !== digests[0])) throw new Error('echo.converge.3x10k: equal timeframes but different states')
       })
     } finally {
       await Promise.all(peers.map(async (p) => await p.close()))

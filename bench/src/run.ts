@@ -45,7 +45,8 @@ function format (n: number): string {
   return Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)
 }
 
-function printTable (figures: Figure[]): void {
+/** Prints the table; returns the names of the figures that missed their targets. */
+function printTable (figures: Figure[]): string[] {
   const byName = new Map(figures.map((f) => [f.name, f]))
   const rows = figures.map((f) => {
     const base = f.baseline !== undefined ? byName.get(f.baseline) : undefined
@@ -64,6 +65,7 @@ function printTable (figures: Figure[]): void {
   console.log(line(header))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const row of rows) console.log(line(row))
+  return rows.filter((row) => row[5].startsWith('MISSED')).map((row) => row[0])
 }
 
 async function main (): Promise<void> {
@@ -87,12 +89,18 @@ async function main (): Promise<void> {
     })
   }
   console.log()
-  printTable(figures)
+  const missed = printTable(figures)
 
   const previous = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, unknown> : {}
   for (const f of figures) previous[f.name] = { value: f.value, unit: f.unit }
   writeFileSync(resultsPath, JSON.stringify(previous, null, 2) + '\n')
   console.log(`\nwrote ${figures.length} figures to ${resultsPath}`)
+  if (missed.length > 0) {
+    console.log(`${missed.length} target(s) missed: ${missed.join(', ')}`)
+    // Stress targets are correctness (nothing lost, nothing hostile accepted): a miss fails the run. Benchmark
+    // targets are speeds on a shared machine: a miss is reported, not fatal.
+    if (kind === 'stress') process.exitCode = 1
+  }
 }
 
 main().catch((err) => {
