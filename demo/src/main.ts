@@ -51,7 +51,7 @@ class Peer {
     const now = Date.now()
     if (now - this.lastProgress < 250 && progress.processed < progress.known) return
     this.lastProgress = now
-    say(`  ${this.name} syncing: ${progress.processed}/${progress.known} blocks processed, ${progress.peers} peer connection(s)`)
+    say(`  ${this.name} syncing: ${progress.processed}/${progress.known} blocks processed, ${progress.peers} peer(s)`)
   }
 
   stop (): void {
