@@ -5,10 +5,21 @@ import { Timeframe } from '@echodb/feed-store'
 import type { OrderStamp } from '@echodb/models'
 import type { Item } from './item'
 import type { RestoredItem } from './database'
+import { DatabaseError } from './errors'
 
 const log = debug('echo:echo-db:item-store')
 
-export const SNAPSHOT_FORMAT = 1
+/** Format 2: `OrderStampRecord.seq` is a double (it was a uint32) and the head records item ranges. */
+export const SNAPSHOT_FORMAT = 2
+
+/**
+ * Which blocks of a feed had their item messages applied to the items (`appliedEnd`: 1 + the last one, 0 for
+ * none) and the first block whose item messages were skipped as not valid (`skippedStart`, Infinity for none).
+ */
+export interface ItemRange {
+  appliedEnd: number
+  skippedStart: number
+}
 
 /** A party snapshot as loaded: the head and every item record. */
 export interface LoadedSnapshot {
@@ -16,16 +27,31 @@ export interface LoadedSnapshot {
   partyState: Uint8Array
   processedMessages: number
   items: RestoredItem[]
+  /** Feed id -> item range. */
+  itemRanges: Map<string, ItemRange>
+}
+
+/** What a snapshot head holds besides the item records. */
+export interface SnapshotHead {
+  timeframe: Timeframe
+  partyState: Uint8Array
+  itemCount: number
+  processedMessages: number
+  itemRanges?: ReadonlyMap<string, ItemRange>
 }
 
 function stampToRecord (stamp: OrderStamp | undefined): echo.IOrderStampRecord | undefined {
   if (stamp === undefined) return undefined
+  // Seqs are integers below 2^53 (PROTOCOL.md §1): a double holds every one of them exactly.
+  if (!Number.isSafeInteger(stamp.seq) || stamp.seq < 0) throw new DatabaseError('INVALID_ORDER_STAMP', `order stamp seq ${stamp.seq} is not an integer in 0 .. 2^53-1`)
   return { seq: stamp.seq, feedKey: Buffer.from(stamp.feed, 'hex'), block: stamp.block, index: stamp.index }
 }
 
 function stampFromRecord (record: echo.IOrderStampRecord | null | undefined): OrderStamp | undefined {
   if (record === null || record === undefined) return undefined
-  return { seq: record.seq ?? 0, feed: Buffer.from(record.feedKey ?? []).toString('hex'), block: record.block ?? 0, index: record.index ?? 0 }
+  const seq = record.seq ?? 0
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new Error(`order stamp seq ${seq} is not an integer in 0 .. 2^53-1`)
+  return { seq, feed: Buffer.from(record.feedKey ?? []).toString('hex'), block: record.block ?? 0, index: record.index ?? 0 }
 }
 
 /** Encodes an item as one ItemSnapshot record. */
@@ -93,13 +119,19 @@ export class ItemStore {
    * Saves a snapshot. `items` are the records of items changed since the last save; `itemCount` the total.
    * Resolves once the batch is durable in level.
    */
-  async save (partyKey: string, head: { timeframe: Timeframe, partyState: Uint8Array, itemCount: number, processedMessages: number }, items: Array<[string, Uint8Array]>): Promise<void> {
+  async save (partyKey: string, head: SnapshotHead, items: Array<[string, Uint8Array]>): Promise<void> {
+    const itemRanges: echo.IFeedItemRange[] = []
+    for (const [feedId, range] of head.itemRanges ?? []) {
+      const skipped = range.skippedStart !== Infinity
+      itemRanges.push({ feedKey: Buffer.from(feedId, 'hex'), appliedEnd: range.appliedEnd, skipped, skippedStart: skipped ? range.skippedStart : 0 })
+    }
     const headBytes = echo.PartySnapshot.encode({
       format: SNAPSHOT_FORMAT,
       timeframe: head.timeframe.toProto(),
       partyState: head.partyState,
       itemCount: head.itemCount,
-      processedMessages: head.processedMessages
+      processedMessages: head.processedMessages,
+      itemRanges
     }).finish()
     const ops: Array<{ type: 'put', key: string, value: Uint8Array }> = items.map(([id, value]) => ({ type: 'put', key: `item!${partyKey}!${id}`, value }))
     ops.push({ type: 'put', key: `head!${partyKey}`, value: headBytes })
@@ -107,7 +139,10 @@ export class ItemStore {
     log('saved snapshot of %s: %d items changed, %d in all, timeframe sum %d', partyKey, items.length, head.itemCount, head.timeframe.sum)
   }
 
-  /** The latest snapshot, or undefined when there is none or it is unreadable (then a full replay is done). */
+  /**
+   * The latest snapshot, or undefined when there is none. Throws DatabaseError INVALID_SNAPSHOT (naming the party
+   * and the reason) when there is one but its records do not decode: the party then drops it and replays.
+   */
   async load (partyKey: string): Promise<LoadedSnapshot | undefined> {
     const headBytes = await this._db.get(`head!${partyKey}`)
     if (headBytes === undefined) return undefined
@@ -118,15 +153,22 @@ export class ItemStore {
       const prefix = `item!${partyKey}!`
       for await (const value of this._db.values({ gt: prefix, lt: `${prefix}~` })) items.push(decodeItem(value))
       if (items.length !== head.itemCount) throw new Error(`snapshot counts ${head.itemCount} items but holds ${items.length}`)
+      const itemRanges = new Map<string, ItemRange>()
+      for (const range of head.itemRanges) {
+        const feedKey = range.feedKey
+        if (feedKey == null || feedKey.byteLength !== 32) throw new Error('item range without a 32-byte feed key')
+        itemRanges.set(Buffer.from(feedKey).toString('hex'), { appliedEnd: range.appliedEnd ?? 0, skippedStart: range.skipped === true ? range.skippedStart ?? 0 : Infinity })
+      }
       return {
         timeframe: Timeframe.fromProto(head.timeframe ?? {}),
         partyState: head.partyState,
         processedMessages: head.processedMessages,
-        items
+        items,
+        itemRanges
       }
     } catch (err) {
-      log('snapshot of %s is unusable, replaying instead: %s', partyKey, (err as Error).message)
-      return undefined
+      log('snapshot of %s is unusable: %s', partyKey, (err as Error).message)
+      throw new DatabaseError('INVALID_SNAPSHOT', `snapshot of party ${partyKey} is unusable: ${(err as Error).message}`)
     }
   }
 

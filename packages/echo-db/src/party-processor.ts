@@ -5,9 +5,10 @@ import {
   causalSelector, FeedReader, protobufCodec, Timeframe,
   type Feed, type FeedStore, type HeadCandidate, type ReadBlock
 } from '@echodb/feed-store'
-import type { PartyChange, PartyState } from '@echodb/credentials'
+import type { PartyChange, PartyState, Role } from '@echodb/credentials'
 import type { Database } from './database'
 import { DatabaseError, type Rejection, type RejectionReason } from './errors'
+import type { ItemRange } from './item-store'
 import { blockSeq, orderStamp } from './order-stamp'
 
 const log = debug('echo:echo-db:party-processor')
@@ -23,8 +24,12 @@ export interface PartyProcessorEvents {
   idle: []
   /** Membership changed (members, roles, feeds, names). */
   membership: [changes: readonly PartyChange[]]
-  /** A feed we had processed further than a removal's cut-off now allows: state must be rebuilt. */
-  'cut-behind': [feedKey: string, cutoff: number, processed: number]
+  /**
+   * The membership now known judges item messages this processor already applied (or skipped) differently: a
+   * removal cut a feed below blocks whose items were applied, a feed's admission was cut, a removal stopped
+   * counting so skipped blocks are valid again, ... The items must be rebuilt from the feeds to converge.
+   */
+  stale: [feedKey: string, detail: string]
 }
 
 export interface PartyProcessorOptions {
@@ -34,11 +39,15 @@ export interface PartyProcessorOptions {
   /** Where processing starts (a snapshot's timeframe, or empty). */
   start: Timeframe
   /**
-   * Cut-offs known before processing starts (feed id -> valid length). A rebuild passes the ones the previous
-   * PartyState had found, so that blocks past them are skipped even when they come before the removal in the
-   * processing order.
+   * The membership as a previous run knew it (a rebuild passes the PartyState it is rebuilding from). Until
+   * `partyState` has caught up with it, item messages are judged by this final view rather than by the partial
+   * view of the replay: a block past a cut-off, or of a feed whose admission is cut, is skipped even when the
+   * credential that cuts it comes later in the processing order. It is handed every credential processed, so it
+   * stays the most complete view.
    */
-  knownCutoffs?: ReadonlyMap<string, number>
+  judge?: PartyState
+  /** Item ranges of the start state (a snapshot's); without them every block below `start` counts as applied. */
+  itemRanges?: ReadonlyMap<string, ItemRange>
   /** Called (and awaited) before a newly admitted feed is read, to record it in the MetaStore. */
   onFeedAdmitted?: (feed: Feed) => Promise<void>
 }
@@ -46,12 +55,43 @@ export interface PartyProcessorOptions {
 /** Counts of rejected messages by reason. */
 export type RejectionCounts = Partial<Record<RejectionReason, number>>
 
+/** The role that decides whether a feed's owner may write items; a removed member keeps its role for its valid blocks. */
+function ownerRole (view: PartyState, owner: Buffer): Role | undefined {
+  return view.getRole(owner) ?? view.getMember(owner)?.role
+}
+
+/** How many blocks of a feed have item messages that count under `view` (0: none, Infinity: all). */
+function validLength (view: PartyState, feedId: string): number {
+  if (!view.isFeedAdmitted(feedId)) return 0
+  const owner = view.getFeedOwner(feedId)
+  const role = owner === undefined ? undefined : ownerRole(view, owner)
+  if (role === undefined || role === 'reader') return 0
+  return view.getFeedCutoff(feedId) ?? Infinity
+}
+
+/** Whether item messages of a block count under `view`: the owner's identity, or why not. */
+function judgeBlock (view: PartyState, feedId: string, blockIndex: number): Buffer | string {
+  const status = view.blockStatus(feedId, blockIndex)
+  if (status === 'not-admitted') return 'the feed is not admitted'
+  if (status === 'cut') return view.isFeedAdmitted(feedId) ? 'the block is past its feed\'s removal cut-off' : 'the feed\'s admission was cut off'
+  const owner = view.getFeedOwner(feedId)
+  const role = owner === undefined ? undefined : ownerRole(view, owner)
+  if (owner === undefined || role === undefined) return 'the feed\'s owner is not a member'
+  if (role === 'reader') return 'the feed\'s owner is a reader'
+  return owner
+}
+
 /**
  * Reads every feed of one party in causal order and applies each message: credentials to PartyState, item
  * messages to the Database. A block is delivered only when its timeframe is satisfied by what was processed and
  * its feed is admitted (before the genesis: only a feed's block 0 written with an empty timeframe, where the
  * genesis lives). Blocks of feeds not yet admitted wait; blocks past a removed member's cut-off are consumed
  * without applying their item messages, so every peer skips the same ones and timeframes keep advancing.
+ *
+ * The items must hold exactly the item messages that are valid under the final membership, whatever order they
+ * were processed in. The processor records, per feed, which blocks' item messages it applied and which it skipped
+ * (item ranges); when the membership changes so that one of them would now be judged differently, it emits
+ * `stale` and the party rebuilds its items from the feeds, judging them by the membership it knows by then.
  */
 export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
   readonly timeframe: Timeframe
@@ -63,11 +103,23 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
   private _messages = 0
   private _membershipChanged = false
   private readonly _onChange: (changes: readonly PartyChange[]) => void
+  /** The final view of a previous run, while our own PartyState has not caught up with it (see `judge`). */
+  private _judge: PartyState | undefined
+  private readonly _onJudgeChange: () => void
+  private readonly _ranges = new Map<string, ItemRange>()
+  private _stale = false
 
   constructor (private readonly _options: PartyProcessorOptions) {
     super()
     this.timeframe = _options.start.clone()
     const state = _options.partyState
+    if (_options.itemRanges !== undefined) {
+      for (const [feedId, range] of _options.itemRanges) this._ranges.set(feedId, { ...range })
+    } else {
+      // Nothing says what was skipped before `start`: count every processed block as applied (a cut-off below
+      // it then rebuilds, which is always safe).
+      for (const [feedId, length] of this.timeframe.ids()) if (length > 0) this._ranges.set(feedId, { appliedEnd: length, skippedStart: Infinity })
+    }
     this._reader = new FeedReader<echo.Envelope>({
       codec: envelopeCodec,
       selector: causalSelector(() => this.timeframe, (candidate) => this._eligible(candidate))
@@ -80,14 +132,34 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
       this._membershipChanged = true
       for (const change of changes) {
         if (change.type === 'feed-admitted') void this._readAdmittedFeed(change.feedKey)
-        if (change.type === 'feed-cutoff' && change.length !== null) {
-          const processed = this.timeframe.get(change.feedKey)
-          if (processed > change.length) this.emit('cut-behind', change.feedKey.toString('hex'), change.length, processed)
-        }
       }
+      // While a judge is set, our own state is only catching up with it: the judge's changes are the ones that count.
+      if (this._judge === undefined) this._checkRanges(state)
       this.emit('membership', changes)
     }
     state.on('change', this._onChange)
+    this._onJudgeChange = () => { if (this._judge !== undefined) this._checkRanges(this._judge) }
+    if (_options.judge !== undefined && _options.judge !== state) {
+      this._judge = _options.judge
+      this._judge.on('change', this._onJudgeChange)
+    }
+  }
+
+  /** The membership item messages are judged by: the judge of a rebuild until our PartyState has caught up, then it. */
+  get view (): PartyState {
+    return this._judge ?? this._options.partyState
+  }
+
+  /** True while item messages are judged by a previous run's membership (a snapshot taken now would not be one). */
+  get judging (): boolean {
+    return this._judge !== undefined
+  }
+
+  /** Per feed id: which blocks' item messages were applied and skipped (saved with snapshots). */
+  itemRanges (): Map<string, ItemRange> {
+    const copy = new Map<string, ItemRange>()
+    for (const [feedId, range] of this._ranges) copy.set(feedId, { ...range })
+    return copy
   }
 
   /** Messages processed (applied or rejected) since this processor started. */
@@ -143,6 +215,7 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
     if (this._closed) return
     this._closed = true
     this._options.partyState.off('change', this._onChange)
+    this._judge?.off('change', this._onJudgeChange)
     await this._reader.close()
     await this._running
     const error = new DatabaseError('PARTY_CLOSED', 'the party was closed before the write was processed')
@@ -198,26 +271,34 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
       this._reject('UNDECODABLE_MESSAGE', rejected.reason, feedId, blockIndex, rejected.indexInBlock)
     }
     const seq = blockSeq(block.timeframe, feedId, blockIndex)
+    // Whether this block's item messages count: judged once, again after each credential (one earlier in the
+    // same block may have admitted the feed's owner).
+    let verdict: Buffer | string | undefined
+    let applied = false
+    let skipped = false
+    let credentials = false
     for (const { indexInBlock, message } of block.messages) {
       this._messages++
       if (message.credential !== null && message.credential !== undefined) {
-        const result = state.process(message.credential, { feedKey, blockIndex, indexInBlock, seq })
+        const source = { feedKey, blockIndex, indexInBlock, seq }
+        const result = state.process(message.credential, source)
+        // The judge sees every credential too, so it stays the most complete view (it knows most of them: REPLAY).
+        this._judge?.process(message.credential, source)
+        credentials = true
+        verdict = undefined
         if (result.status === 'rejected') {
           this._reject('CREDENTIAL_REJECTED', `${result.reason}: ${result.detail}`, feedId, blockIndex, indexInBlock)
         }
       } else if (message.item !== null && message.item !== undefined) {
-        // Evaluated per message: a credential earlier in the same block may have admitted the feed's owner.
-        const known = this._options.knownCutoffs?.get(feedId)
-        const status = known !== undefined && blockIndex >= known ? 'cut' : state.blockStatus(feedKey, blockIndex)
-        const owner = status === 'valid' ? state.getFeedOwner(feedKey) : undefined
-        const role = owner === undefined ? undefined : state.getRole(owner)
-        if (owner === undefined || role === undefined || role === 'reader') {
-          const why = status === 'cut' ? 'the block is past its feed\'s removal cut-off' : role === 'reader' ? 'the feed\'s owner is a reader' : 'the feed\'s owner is not a member'
-          this._reject('NOT_A_WRITER', why, feedId, blockIndex, indexInBlock, message.item.itemId ?? undefined)
+        verdict ??= judgeBlock(this._judge ?? state, feedId, blockIndex)
+        if (typeof verdict === 'string') {
+          if (!skipped) { skipped = true; this._noteSkipped(feedId, blockIndex) }
+          this._reject('NOT_A_WRITER', verdict, feedId, blockIndex, indexInBlock, message.item.itemId ?? undefined)
           continue
         }
+        if (!applied) { applied = true; this._noteApplied(feedId, blockIndex) }
         const rejection = database.process(message.item, {
-          identityKey: owner, feedKey, feedId, blockIndex, indexInBlock, order: orderStamp(seq, feedId, blockIndex, indexInBlock)
+          identityKey: verdict, feedKey, feedId, blockIndex, indexInBlock, order: orderStamp(seq, feedId, blockIndex, indexInBlock)
         })
         if (rejection !== undefined) {
           this._reject(rejection.reason, rejection.detail, feedId, blockIndex, indexInBlock, rejection.itemId)
@@ -228,8 +309,49 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
     }
     this.timeframe.set(feedId, blockIndex + 1)
     database.endBatch()
+    if (credentials && this._judge !== undefined) this._dropJudgeIfCaughtUp()
     this._release(feedId, blockIndex)
     this.emit('timeframe', this.timeframe)
+  }
+
+  private _noteApplied (feedId: string, blockIndex: number): void {
+    const range = this._ranges.get(feedId)
+    if (range === undefined) this._ranges.set(feedId, { appliedEnd: blockIndex + 1, skippedStart: Infinity })
+    else if (range.appliedEnd <= blockIndex) range.appliedEnd = blockIndex + 1
+  }
+
+  private _noteSkipped (feedId: string, blockIndex: number): void {
+    const range = this._ranges.get(feedId)
+    if (range === undefined) this._ranges.set(feedId, { appliedEnd: 0, skippedStart: blockIndex })
+    else if (range.skippedStart > blockIndex) range.skippedStart = blockIndex
+  }
+
+  /** Emits `stale` (once) when `view` judges an applied or skipped block differently than it was. */
+  private _checkRanges (view: PartyState): void {
+    if (this._stale || this._closed) return
+    for (const [feedId, range] of this._ranges) {
+      const valid = validLength(view, feedId)
+      let detail: string | undefined
+      if (range.appliedEnd > valid) detail = `items of blocks below ${range.appliedEnd} were applied, but only the first ${valid} blocks count now`
+      else if (range.skippedStart < valid) detail = `items of block ${range.skippedStart} were skipped, but ${valid === Infinity ? 'every block counts' : `the first ${valid} blocks count`} now`
+      if (detail !== undefined) {
+        this._stale = true
+        log('feed %s: %s', feedId.slice(0, 8), detail)
+        this.emit('stale', feedId, detail)
+        return
+      }
+    }
+  }
+
+  /** Once our PartyState holds every credential the judge does, the two are equal: we judge by our own again. */
+  private _dropJudgeIfCaughtUp (): void {
+    const judge = this._judge as PartyState
+    const state = this._options.partyState
+    if (state.size !== judge.size || !Buffer.from(state.snapshot()).equals(judge.snapshot())) return
+    judge.off('change', this._onJudgeChange)
+    this._judge = undefined
+    log('caught up with the membership of the previous run: judging by our own again')
+    this._checkRanges(state)
   }
 
   private _release (feedId: string, blockIndex: number): void {

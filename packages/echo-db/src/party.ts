@@ -9,7 +9,7 @@ import {
 import type { ModelFactory, ObjectModel, PropertyValue } from '@echodb/models'
 import { buildItemEnvelopes, Database } from './database'
 import { DatabaseError, type Rejection } from './errors'
-import { encodeItem, type ItemStore } from './item-store'
+import { encodeItem, type ItemRange, type ItemStore } from './item-store'
 import type { MetaStore, PartyRecord } from './meta-store'
 import { envelopeCodec, PartyProcessor, type RejectionCounts } from './party-processor'
 import { ResultSet } from './result-set'
@@ -48,6 +48,8 @@ export interface PartyEvents {
   members: [members: readonly MemberInfo[]]
   /** A snapshot was saved. */
   snapshot: [timeframe: Timeframe]
+  /** The saved snapshot could not be used (it is dropped and the party replayed from its feeds). */
+  'snapshot-discarded': [reason: string]
   open: []
   close: []
 }
@@ -76,8 +78,11 @@ export class Party extends EventEmitter<PartyEvents> {
   private _opening: Promise<void> | undefined
   private _membersResult: ResultSet<MemberInfo> | undefined
   private _rebuilding: Promise<void> | undefined
-  /** Cut-offs found before a rebuild, applied from the first block of the replay. */
-  private _knownCutoffs: Map<string, number> | undefined
+  /** A rebuild was asked for while one ran: run another once it is done. */
+  private _rebuildAgain = false
+  /** The membership a rebuild starts from: the replay judges item messages by it (see PartyProcessorOptions.judge). */
+  private _judge: PartyState | undefined
+  private _discardedSnapshots = 0
 
   constructor (private readonly _context: PartyContext, private _record: PartyRecord) {
     super()
@@ -91,6 +96,11 @@ export class Party extends EventEmitter<PartyEvents> {
 
   get isOpen (): boolean {
     return this._open !== undefined
+  }
+
+  /** How many saved snapshots of this party proved unusable and were dropped (then the party was replayed). */
+  get discardedSnapshots (): number {
+    return this._discardedSnapshots
   }
 
   /**
@@ -162,25 +172,15 @@ export class Party extends EventEmitter<PartyEvents> {
     const context = this._context
     const record = await context.metaStore.getParty(this.id) ?? this._record
     this._record = record
-    const snapshot = await context.itemStore.load(this.id)
-    let partyState: PartyState
-    const database = new Database({
-      partyKey: this.key,
-      factory: context.factory,
-      database: (key) => context.database(key),
-      write: async (messages) => await this._writeBlock(messages)
-    })
-    let start = new Timeframe()
-    if (snapshot !== undefined) {
-      partyState = PartyState.restore(snapshot.partyState, { partyKey: this.key, trusted: true })
-      for (const item of snapshot.items) database.restoreItem(item)
-      start = snapshot.timeframe
-      log('party %s opened from snapshot (%d items, timeframe sum %d)', this.id, snapshot.items.length, start.sum)
-    } else {
+    const judge = this._judge
+    this._judge = undefined
+    const restored = await this._restoreSnapshot()
+    const partyState = restored?.partyState ?? new PartyState(this.key, {
       // Pinned to the genesis feed we were told of: a genesis in any other feed is refused.
-      const genesisFeedKey = record.genesisFeedKey === '' ? undefined : Buffer.from(record.genesisFeedKey, 'hex')
-      partyState = new PartyState(this.key, { genesisFeedKey })
-    }
+      genesisFeedKey: record.genesisFeedKey === '' ? undefined : Buffer.from(record.genesisFeedKey, 'hex')
+    })
+    const database = restored?.database ?? this._newDatabase()
+    const start = restored?.timeframe ?? new Timeframe()
     const feeds: Feed[] = []
     for (const id of record.feedKeys) feeds.push(await context.feedStore.openFeed(Buffer.from(id, 'hex')))
     for (const info of partyState.listFeeds()) {
@@ -193,7 +193,8 @@ export class Party extends EventEmitter<PartyEvents> {
       database,
       feedStore: context.feedStore,
       start,
-      knownCutoffs: this._knownCutoffs,
+      judge,
+      itemRanges: restored?.itemRanges,
       onFeedAdmitted: async (feed) => { await context.metaStore.addFeed(this.id, feed.id) }
     })
     const writer = new FeedWriter<echo.IEnvelope>(ownFeed, { codec: envelopeCodec, timeframe: () => processor.timeframe.clone() })
@@ -229,11 +230,11 @@ export class Party extends EventEmitter<PartyEvents> {
     })
     processor.on('rejected', (rejection) => this.emit('rejected', rejection))
     processor.on('membership', () => this.emit('members', partyState.listMembers()))
-    processor.on('cut-behind', (feedKey, cutoff, processed) => {
-      // Items of the removed member past the cut-off were applied before the removal arrived. Other peers never
-      // apply them, so this peer must rebuild its state without them to converge.
-      log('party %s: feed %s cut at %d but processed to %d: rebuilding', this.id, feedKey, cutoff, processed)
-      this._rebuilding ??= this._rebuild().finally(() => { this._rebuilding = undefined })
+    processor.on('stale', (feedKey, detail) => {
+      // E.g. items of a removed member past its cut-off were applied before the removal arrived. Other peers never
+      // apply them, so this peer must rebuild its items without them to converge.
+      log('party %s: feed %s: %s: rebuilding', this.id, feedKey, detail)
+      this._requestRebuild()
     })
     this._open = open
     processor.start(feeds)
@@ -246,8 +247,59 @@ export class Party extends EventEmitter<PartyEvents> {
     this.emit('open')
   }
 
+  private _newDatabase (): Database {
+    return new Database({
+      partyKey: this.key,
+      factory: this._context.factory,
+      database: (key) => this._context.database(key),
+      write: async (messages) => await this._writeBlock(messages)
+    })
+  }
+
+  /**
+   * The saved snapshot as state to resume from, or undefined when there is none or it cannot be used: then it is
+   * dropped (counted, logged, 'snapshot-discarded') and the party is replayed from its feeds, which gives the same
+   * state. A snapshot must never keep a party, or the ECHO instance, from opening.
+   */
+  private async _restoreSnapshot (): Promise<{ partyState: PartyState, database: Database, timeframe: Timeframe, itemRanges: Map<string, ItemRange> } | undefined> {
+    let database: Database | undefined
+    try {
+      const snapshot = await this._context.itemStore.load(this.id)
+      if (snapshot === undefined) return undefined
+      const partyState = PartyState.restore(snapshot.partyState, { partyKey: this.key, trusted: true })
+      database = this._newDatabase()
+      for (const item of snapshot.items) database.restoreItem(item)
+      log('party %s opened from snapshot (%d items, timeframe sum %d)', this.id, snapshot.items.length, snapshot.timeframe.sum)
+      return { partyState, database, timeframe: snapshot.timeframe, itemRanges: snapshot.itemRanges }
+    } catch (err) {
+      database?.close()
+      const reason = (err as Error).message
+      this._discardedSnapshots++
+      log('party %s: snapshot dropped, replaying the feeds: %s', this.id, reason)
+      this.emit('snapshot-discarded', reason)
+      await this._context.itemStore.clear(this.id)
+      return undefined
+    }
+  }
+
   /** Saves a snapshot, then stops processing and releases the party's memory. Writes in flight are rejected. */
   async close (): Promise<void> {
+    // A rebuild closes and opens the party itself: let it finish, or it would open the party again afterwards.
+    while (this._rebuilding !== undefined) await this._rebuilding
+    await this._close(true)
+  }
+
+  /**
+   * Releases memory without marking the party closed in the MetaStore (the ECHO instance is closing): the open
+   * flag is never touched, so a crash at any point leaves it as the user left it.
+   */
+  async shutdown (): Promise<void> {
+    while (this._rebuilding !== undefined) await this._rebuilding
+    await this._close(false)
+  }
+
+  /** `markClosed`: record in the MetaStore that the user closed the party (not on shutdown or rebuild). */
+  private async _close (markClosed: boolean): Promise<void> {
     if (this._opening !== undefined) await this._opening
     const open = this._open
     if (open === undefined) return
@@ -261,17 +313,8 @@ export class Party extends EventEmitter<PartyEvents> {
     await this._saveSnapshot(open)
     open.database.close()
     this._open = undefined
-    await this._context.metaStore.setPartyOpen(this.id, false)
+    if (markClosed) await this._context.metaStore.setPartyOpen(this.id, false)
     this.emit('close')
-  }
-
-  /** Releases memory without marking the party closed in the MetaStore (the ECHO instance is closing). */
-  async shutdown (): Promise<void> {
-    await this._rebuilding
-    const open = this._open
-    if (open === undefined) return
-    await this.close()
-    await this._context.metaStore.setPartyOpen(this.id, true)
   }
 
   get database (): Database {
@@ -429,13 +472,19 @@ export class Party extends EventEmitter<PartyEvents> {
    */
   async _writeBlock (messages: echo.IEnvelope[]): Promise<void> {
     const open = this._requireOpen()
-    if (open.partyState.hasGenesis && messages.some((m) => m.item !== undefined && m.item !== null)) {
-      const role = open.partyState.getRole(this._context.identity.publicKey)
+    const state = open.partyState
+    if (messages.some((m) => m.item !== undefined && m.item !== null)) {
+      const role = state.getRole(this._context.identity.publicKey)
       if (role !== 'admin' && role !== 'writer') {
         throw new DatabaseError('NOT_A_WRITER', role === 'reader'
           ? `this peer is a reader of party ${this.id}: it cannot write items`
           : `this peer is not a member of party ${this.id}`)
       }
+    }
+    // A block of a feed that is not admitted is never processed (e.g. a reader's: readers have no admitted feed),
+    // so waiting for it would wait forever.
+    if (state.blockStatus(open.ownFeed.id, open.ownFeed.length) === 'not-admitted') {
+      throw new DatabaseError('NOT_A_WRITER', `our feed ${open.ownFeed.id} is not admitted to party ${this.id}${state.getRole(this._context.identity.publicKey) === 'reader' ? ' (this peer is a reader)' : ''}: it cannot write to it`)
     }
     const positions = messages.length === 1 ? [await open.writer.write(messages[0])] : await open.writer.writeAll(messages)
     await open.processor.waitFor(open.ownFeed.id, positions[positions.length - 1].blockIndex)
@@ -454,6 +503,9 @@ export class Party extends EventEmitter<PartyEvents> {
 
   private async _saveSnapshot (open: OpenParty): Promise<void> {
     if (open.saving !== undefined) return await open.saving
+    // While a rebuild's replay judges items by the previous run's membership, our PartyState is still partial:
+    // items and membership would not describe one moment. Saved once it has caught up.
+    if (open.processor.judging) return
     open.blocksSinceSnapshot = 0
     // Captured synchronously, between two blocks: head and items describe the same moment.
     const timeframe = open.processor.timeframe.clone()
@@ -465,7 +517,7 @@ export class Party extends EventEmitter<PartyEvents> {
       item.savedRevision = item.encodedModel.revision
       item.fieldsDirty = false
     }
-    const head = { timeframe, partyState, itemCount: open.database.size, processedMessages: open.processor.processedMessages }
+    const head = { timeframe, partyState, itemCount: open.database.size, processedMessages: open.processor.processedMessages, itemRanges: open.processor.itemRanges() }
     open.saving = this._context.itemStore.save(this.id, head, records)
       .then(() => { this.emit('snapshot', timeframe) })
       .catch((err) => {
@@ -476,18 +528,37 @@ export class Party extends EventEmitter<PartyEvents> {
     await open.saving
   }
 
-  /** Drops the snapshot and processes every feed again from the start (after a late removal cut-off). */
-  private async _rebuild (): Promise<void> {
-    const open = this._requireOpen()
-    this._knownCutoffs = new Map()
-    for (const feed of open.partyState.listFeeds()) {
-      if (feed.cutoff !== null) this._knownCutoffs.set(feed.feedKey.toString('hex'), feed.cutoff)
+  /** Starts a rebuild, or asks for another one after the running one (its replay may already be stale). */
+  private _requestRebuild (): void {
+    if (this._rebuilding !== undefined) {
+      this._rebuildAgain = true
+      return
     }
+    this._rebuilding = (async () => {
+      do {
+        this._rebuildAgain = false
+        await this._rebuild()
+      } while (this._rebuildAgain && this._open !== undefined)
+    })().finally(() => { this._rebuilding = undefined })
+  }
+
+  /**
+   * Drops the snapshot and processes every feed again from the start, judging item messages by the membership
+   * known now (after e.g. a late removal cut-off). Emits 'close' and 'open'; the MetaStore's open flag stays.
+   */
+  private async _rebuild (): Promise<void> {
+    if (this._opening !== undefined) await this._opening.catch(() => {})
+    const open = this._open
+    if (open === undefined) return
+    // The most complete membership we have: the view the current run judges by.
+    const judge = open.processor.view
     try {
-      await this.close()
+      await this._close(false)
       await this._context.itemStore.clear(this.id)
+      this._judge = judge
       await this.open()
     } catch (err) {
+      this._judge = undefined
       log('rebuild of %s failed (it is replayed at the next open): %O', this.id, err)
     }
   }
