@@ -45,8 +45,19 @@ export interface GreeterOptions {
   kdf?: KdfParams
   /** How long to wait for each invitee message (default 30 s). */
   timeout?: number
+  /** Default for InvitationOptions.keepEndedFor (default DEFAULT_KEEP_ENDED, 10 minutes). */
+  keepEndedFor?: number
   now?: () => number
 }
+
+/** How long an ended invitation is kept to refuse with its reason, unless told otherwise: 10 minutes. */
+export const DEFAULT_KEEP_ENDED = 10 * 60_000
+/** At most this many ended invitations are kept per greeter; past it the oldest is forgotten early. */
+export const MAX_ENDED_KEPT = 256
+// setTimeout fires at once for delays past 2^31-1 ms: longer waits are taken in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1
+// A clock that says "not yet" when the timer fires (an injected `now`) is asked again this much later at the soonest.
+const MIN_TIMER_MS = 10
 
 export interface InvitationOptions {
   /** Role of whoever uses the invitation (default writer). */
@@ -57,6 +68,12 @@ export interface InvitationOptions {
   expiresAt?: number
   /** How many invitees may use it (default 1). */
   maxUses?: number
+  /**
+   * Once it has ended (expired, used up, dead after too many wrong secrets) the invitation is kept this long (ms)
+   * and every later attempt is refused with that reason (EXPIRED, USED_UP, TOO_MANY_ATTEMPTS); then it is
+   * forgotten (later attempts: UNKNOWN_INVITATION). Default: the greeter's `keepEndedFor`, 10 minutes.
+   */
+  keepEndedFor?: number
 }
 
 /** A created invitation: show `code` and `secret` to the invitee through two different channels. */
@@ -90,6 +107,12 @@ export interface GreeterEvents {
   admitted: [result: Extract<GreetResult, { status: 'admitted' }>]
   /** The invitee was refused (wrong secret, expired, ...), or the handshake broke off (timeout, closed channel). */
   failed: [result: Exclude<GreetResult, { status: 'admitted' }>]
+  /** The invitation ended: it expired, its last use was spent, or too many wrong secrets killed it. */
+  ended: [id: string, status: Exclude<InvitationStatus, 'open' | 'revoked'>]
+  /** The invitation is no longer kept (revoked, its time as an ended invitation is over, or the greeter closed). */
+  forgotten: [id: string]
+  /** The greeter was closed: it serves nothing more. */
+  close: []
 }
 
 interface OpenInvitation {
@@ -105,6 +128,9 @@ interface OpenInvitation {
   inFlight: number
   wrong: number
   revoked: boolean
+  readonly keepEnded: number
+  ended: boolean
+  timer: NodeJS.Timeout | undefined
 }
 
 /** A refusal to send: the handshake ends with it. */
@@ -123,9 +149,13 @@ export class Greeter extends EventEmitter<GreeterEvents> {
   readonly channelKey: Buffer
   private readonly identity
   private readonly invitations = new Map<string, OpenInvitation>()
+  /** Ended invitations still kept, oldest first. */
+  private readonly ended = new Set<OpenInvitation>()
   private readonly partyChannelId: Buffer
   private readonly timeout: number
+  private readonly keepEnded: number
   private readonly now: () => number
+  private closed = false
 
   constructor (private readonly options: GreeterOptions) {
     super()
@@ -136,6 +166,7 @@ export class Greeter extends EventEmitter<GreeterEvents> {
     this.identity = toSigner(options.identity)
     this.partyChannelId = discoveryKey(this.partyKey)
     this.timeout = options.timeout ?? DEFAULT_STEP_TIMEOUT
+    this.keepEnded = checkKeepEnded(options.keepEndedFor ?? DEFAULT_KEEP_ENDED)
     this.now = options.now ?? Date.now
   }
 
@@ -146,8 +177,10 @@ export class Greeter extends EventEmitter<GreeterEvents> {
   async createInvitation (opts: InvitationOptions = {}): Promise<Invitation> {
     const role = opts.role ?? 'writer'
     roleToProto(role)
+    if (this.closed) throw new InvitationError('NOT_ALLOWED', 'the greeter is closed')
     const maxUses = opts.maxUses ?? 1
     if (!Number.isInteger(maxUses) || maxUses < 1) throw new CredentialsError('INVALID_ARGUMENT', `maxUses must be a positive integer, got ${maxUses}`)
+    const keepEnded = checkKeepEnded(opts.keepEndedFor ?? this.keepEnded)
     if (this.options.state.getRole(this.identity.publicKey) !== 'admin') {
       throw new InvitationError('NOT_ALLOWED', 'only an admin of the party can invite')
     }
@@ -158,9 +191,11 @@ export class Greeter extends EventEmitter<GreeterEvents> {
     const kdf = this.options.kdf ?? DEFAULT_KDF
     const secretKey = await deriveSecretKey(secret, salt, kdf)
     const invitation: OpenInvitation = {
-      id, hex: keyToHex(id), role, salt, secretKey, kdf, expiresAt: opts.expiresAt ?? null, maxUses, uses: 0, inFlight: 0, wrong: 0, revoked: false
+      id, hex: keyToHex(id), role, salt, secretKey, kdf, expiresAt: opts.expiresAt ?? null, maxUses, uses: 0, inFlight: 0, wrong: 0, revoked: false,
+      keepEnded, ended: false, timer: undefined
     }
     this.invitations.set(invitation.hex, invitation)
+    if (invitation.expiresAt !== null) this.scheduleExpiry(invitation)
     log('created invitation %s (%s, %d uses)', invitation.hex, role, maxUses)
     return {
       id: invitation.hex,
@@ -172,12 +207,28 @@ export class Greeter extends EventEmitter<GreeterEvents> {
     }
   }
 
-  /** Ends an invitation: later attempts are refused as UNKNOWN_INVITATION. */
+  /** Ends an invitation and forgets it at once: later attempts are refused as UNKNOWN_INVITATION. */
   revokeInvitation (id: string): boolean {
     const invitation = this.invitations.get(id)
     if (invitation === undefined) return false
     invitation.revoked = true
+    this.forget(invitation)
     return true
+  }
+
+  /**
+   * Stops serving: every invitation is forgotten ('forgotten' for each), then 'close'. Channels opened later are not
+   * ours (`handles` is false); handshakes in progress end as they would.
+   */
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    for (const invitation of [...this.invitations.values()]) this.forget(invitation)
+    this.emit('close')
+  }
+
+  get isClosed (): boolean {
+    return this.closed
   }
 
   getInvitation (id: string): InvitationInfo | undefined {
@@ -196,7 +247,7 @@ export class Greeter extends EventEmitter<GreeterEvents> {
 
   /** True when a channel with this protomux id is ours to serve: one of our invitations, or our party's member joins. */
   handles (channelId: Uint8Array | null): boolean {
-    if (channelId === null) return false
+    if (channelId === null || this.closed) return false
     if (this.partyChannelId.equals(channelId)) return true
     return channelId.byteLength === INVITATION_ID_BYTES && this.invitations.has(keyToHex(channelId))
   }
@@ -209,10 +260,61 @@ export class Greeter extends EventEmitter<GreeterEvents> {
     return 'open'
   }
 
+  /** Runs `fn` after `delay` ms (timers past the longest setTimeout delay are chained); one timer per invitation. */
+  private schedule (inv: OpenInvitation, delay: number, fn: () => void): void {
+    clearTimeout(inv.timer)
+    const step = Math.min(Math.max(MIN_TIMER_MS, delay), MAX_TIMER_MS)
+    const due = this.now() + Math.max(0, delay)
+    inv.timer = setTimeout(() => {
+      inv.timer = undefined
+      if (delay > MAX_TIMER_MS) this.schedule(inv, due - this.now(), fn)
+      else fn()
+    }, step)
+    inv.timer.unref?.()
+  }
+
+  /** Ends the invitation when its expiry comes (by `now`: a clock behind the timers only delays it). */
+  private scheduleExpiry (inv: OpenInvitation): void {
+    this.schedule(inv, (inv.expiresAt as number) - this.now(), () => {
+      if (this.statusOf(inv) === 'open') this.scheduleExpiry(inv)
+      else this.markEnded(inv)
+    })
+  }
+
+  /**
+   * The invitation can no longer be used: keep it `keepEnded` ms to refuse with its reason (so an invitee learns
+   * why, instead of finding nobody), then forget it. At most MAX_ENDED_KEPT are kept.
+   */
+  private markEnded (inv: OpenInvitation): void {
+    const status = this.statusOf(inv)
+    if (inv.ended || status === 'open' || status === 'revoked' || this.invitations.get(inv.hex) !== inv) return
+    inv.ended = true
+    this.ended.add(inv)
+    log('invitation %s ended (%s); kept %d ms', inv.hex, status, inv.keepEnded)
+    this.emit('ended', inv.hex, status)
+    this.schedule(inv, inv.keepEnded, () => this.forget(inv))
+    for (const oldest of this.ended) {
+      if (this.ended.size <= MAX_ENDED_KEPT) break
+      this.forget(oldest)
+    }
+  }
+
+  private forget (inv: OpenInvitation): void {
+    if (this.invitations.get(inv.hex) !== inv) return
+    clearTimeout(inv.timer)
+    inv.timer = undefined
+    this.invitations.delete(inv.hex)
+    this.ended.delete(inv)
+    log('forgot invitation %s', inv.hex)
+    this.emit('forgotten', inv.hex)
+  }
+
   /** Refuses unless the invitation can be used now. */
   private usable (inv: OpenInvitation | undefined): OpenInvitation {
     if (inv === undefined) throw new Refuse('UNKNOWN_INVITATION', 'no such invitation')
-    switch (this.statusOf(inv)) {
+    const status = this.statusOf(inv)
+    if (status !== 'open') this.markEnded(inv) // e.g. expired by the clock before its timer fired
+    switch (status) {
       case 'revoked': throw new Refuse('UNKNOWN_INVITATION', 'the invitation was revoked')
       case 'dead': throw new Refuse('TOO_MANY_ATTEMPTS', 'the invitation is dead after too many wrong secrets')
       case 'used-up': throw new Refuse('USED_UP', `all ${inv.maxUses} uses are spent`)
@@ -266,7 +368,10 @@ export class Greeter extends EventEmitter<GreeterEvents> {
           invitation.wrong++
           const left = Math.max(0, MAX_ATTEMPTS - invitation.wrong)
           log('wrong secret for invitation %s (%d attempts left)', invitation.hex, left)
-          if (left === 0) throw new Refuse('TOO_MANY_ATTEMPTS', 'three wrong secrets: the invitation is dead')
+          if (left === 0) {
+            this.markEnded(invitation)
+            throw new Refuse('TOO_MANY_ATTEMPTS', 'three wrong secrets: the invitation is dead')
+          }
           throw new Refuse('WRONG_SECRET', 'wrong secret', left)
         }
         if (invitation.uses + invitation.inFlight >= invitation.maxUses) throw new Refuse('BUSY', 'every remaining use is being used')
@@ -340,6 +445,7 @@ export class Greeter extends EventEmitter<GreeterEvents> {
       const result = { status: 'admitted' as const, identityKey, role, invitationId: invitation?.hex ?? null }
       log('admitted %s as %s', keyToHex(identityKey).slice(0, 8), role)
       this.emit('admitted', result)
+      if (invitation !== null) this.markEnded(invitation) // when that was its last use
       return result
     } catch (err) {
       if (reserved && invitation !== null) invitation.inFlight--
@@ -372,6 +478,13 @@ export class Greeter extends EventEmitter<GreeterEvents> {
   }
 }
 
+
+function checkKeepEnded (ms: number): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new CredentialsError('INVALID_ARGUMENT', `keepEndedFor must be a non-negative number of milliseconds, got ${String(ms)}`)
+  }
+  return ms
+}
 
 /**
  * An offline invitation: a KeyAdmit for an identity we already know (write it to our feed), and the code to give

@@ -1,12 +1,12 @@
 import { echo } from '@echodb/proto'
 import { type MessageChannel, createChannelPair } from './channel'
 import { InvitationError } from './errors'
-import { type GreetResult, type Greeter, createOfflineInvitation } from './greeter'
+import { type GreetResult, type Greeter, MAX_ENDED_KEPT, createOfflineInvitation } from './greeter'
 import { encodeMessage } from './handshake'
 import { decodeInvitationCode, encodeInvitationCode } from './invitation-code'
 import { type JoinResult, acceptInvitation, joinAsMember } from './invitee'
 import { createKeyRemove } from './credentials'
-import { generateKeyPair, keyToHex, sign } from './keys'
+import { discoveryKey, generateKeyPair, keyToHex, sign } from './keys'
 import { DEFAULT_KDF, TEST_KDF } from './secret'
 import { InvitationParty } from './test-fixtures/invitation-party'
 import { type Person, hex, person } from './test-fixtures/party-world'
@@ -156,6 +156,59 @@ describe('invitation handshake (in-memory channel)', () => {
     const unknown = encodeInvitationCode({ kind: 'secret', greeterKey: channelKey, invitationId: Buffer.alloc(16, 9) })
     expect((await meet(greeter, channelKey, join(person('g'), unknown, '123456'))).joined).toMatchObject({ reason: 'UNKNOWN_INVITATION' })
     expect(party.state.listMembers()).toHaveLength(4)
+  })
+
+  test('an ended invitation refuses with its reason for keepEndedFor, then is forgotten', async () => {
+    const party = new InvitationParty()
+    let now = 1000
+    const { greeter, channelKey } = party.greeter(party.creator, { now: () => now, keepEndedFor: 150 })
+    const events: string[] = []
+    greeter.on('ended', (id, status) => events.push(`ended ${id.slice(0, 4)} ${status}`))
+    greeter.on('forgotten', (id) => events.push(`forgotten ${id.slice(0, 4)}`))
+    const once = await greeter.createInvitation()
+    const soon = await greeter.createInvitation({ expiresAt: 1500, keepEndedFor: 1000 })
+    expect((await meet(greeter, channelKey, join(person('a'), once.code, once.secret))).joined).toMatchObject({ role: 'writer' })
+    expect(events).toEqual([`ended ${once.id.slice(0, 4)} used-up`])
+    expect((await meet(greeter, channelKey, join(person('b'), once.code, once.secret))).joined).toMatchObject({ reason: 'USED_UP' })
+    now = 1500 // the clock says expired before the timer fires: the attempt still learns why
+    expect((await meet(greeter, channelKey, join(person('c'), soon.code, soon.secret))).joined).toMatchObject({ reason: 'EXPIRED' })
+    expect(events).toContain(`ended ${soon.id.slice(0, 4)} expired`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    expect(greeter.getInvitation(once.id)).toBeUndefined() // its 150 ms are over
+    expect(greeter.handles(Buffer.from(once.id, 'hex'))).toBe(false)
+    expect(greeter.getInvitation(soon.id)).toMatchObject({ status: 'expired' }) // kept 1 s
+    expect((await meet(greeter, channelKey, join(person('d'), once.code, once.secret))).joined).toMatchObject({ reason: 'UNKNOWN_INVITATION' })
+    await new Promise((resolve) => setTimeout(resolve, 900))
+    expect(greeter.getInvitation(soon.id)).toBeUndefined()
+    expect(events).toEqual([
+      `ended ${once.id.slice(0, 4)} used-up`, `ended ${soon.id.slice(0, 4)} expired`,
+      `forgotten ${once.id.slice(0, 4)}`, `forgotten ${soon.id.slice(0, 4)}`
+    ])
+    await expect(greeter.createInvitation({ keepEndedFor: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+  })
+
+  test('a greeter keeps at most MAX_ENDED_KEPT ended invitations; close() forgets everything and serves nothing', async () => {
+    const party = new InvitationParty()
+    const { greeter, channelKey } = party.greeter()
+    const forgotten: string[] = []
+    greeter.on('forgotten', (id) => forgotten.push(id))
+    const ids: string[] = []
+    for (let i = 0; i <= MAX_ENDED_KEPT; i++) ids.push((await greeter.createInvitation({ expiresAt: 0 })).id)
+    await new Promise((resolve) => setTimeout(resolve, 100)) // their expiry timers fire
+    expect(forgotten).toEqual([ids[0]]) // the oldest ended one made room
+    expect(greeter.getInvitation(ids[1])).toMatchObject({ status: 'expired' })
+    const open = await greeter.createInvitation()
+    let closed = 0
+    greeter.on('close', () => closed++)
+    greeter.close()
+    greeter.close()
+    expect(closed).toBe(1)
+    expect(forgotten).toHaveLength(MAX_ENDED_KEPT + 2)
+    expect(greeter.getInvitation(open.id)).toBeUndefined()
+    expect(greeter.handles(Buffer.from(open.id, 'hex'))).toBe(false)
+    expect(greeter.handles(discoveryKey(party.world.partyKey))).toBe(false)
+    expect((await meet(greeter, channelKey, join(person('x'), open.code, open.secret))).joined).toMatchObject({ reason: 'UNKNOWN_INVITATION' })
+    await expect(greeter.createInvitation()).rejects.toMatchObject({ reason: 'NOT_ALLOWED' })
   })
 
   test('the invitee talks to no one but the greeter named by the code', async () => {

@@ -29,7 +29,7 @@ export {
 export { DEFAULT_STEP_TIMEOUT, MAX_ATTEMPTS } from './handshake'
 export {
   type Admission, type GreetResult, Greeter, type GreeterEvents, type GreeterOptions, type Invitation, type InvitationInfo,
-  type InvitationOptions, type InvitationStatus, createOfflineInvitation
+  type InvitationOptions, type InvitationStatus, DEFAULT_KEEP_ENDED, MAX_ENDED_KEPT, createOfflineInvitation
 } from './greeter'
 export { type JoinOptions, type JoinResult, acceptInvitation, joinAsMember } from './invitee'
 export { INVITATION_PROTOCOL, type SecretStream, listenForInvitations, openInvitationChannel } from './protomux-channel'
