@@ -28,6 +28,16 @@ export class WriterClosedError extends EchoError {
   }
 }
 
+/**
+ * A FeedWriter for a feed that already has an open one. A feed has one writer at a time (until its `close()`
+ * resolves): two would interleave blocks that each believes ordered.
+ */
+export class WriterExistsError extends EchoError {
+  constructor (readonly feedKey: Uint8Array) {
+    super('WRITER_EXISTS', `feed ${hex(feedKey)} already has an open FeedWriter; close it before creating another`)
+  }
+}
+
 /** A call on a FeedReader after `close()` that cannot be ignored. */
 export class ReaderClosedError extends EchoError {
   constructor () {

@@ -140,10 +140,13 @@ class Cursor<T> {
     this.core.on('download', this.onDownload)
     this.core.on('close', this.onClose)
     this.core.on('truncate', this.onTruncate)
+    feed.attachReader()
   }
 
   detach (): void {
+    if (this.removed) return
     this.removed = true
+    this.feed.detachReader()
     this.head = null
     this.core.off('append', this.onAppend)
     this.core.off('download', this.onDownload)

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { decodeFeedBlock } from './feed-block'
 import {
-  AppendFailedError, FeedNotWritableError, InvalidOptionError, MessageTooLargeError, WriterClosedError
+  AppendFailedError, FeedNotWritableError, InvalidOptionError, MessageTooLargeError, WriterClosedError, WriterExistsError
 } from './feed-errors'
 import type { Feed } from './feed'
 import { FeedWriter, type Position } from './feed-writer'
@@ -163,6 +163,32 @@ describe('FeedWriter', () => {
     const feed = await store.createFeed()
     expect(() => new FeedWriter(feed, { codec: textCodec, maxBlockBytes: 10 })).toThrow(InvalidOptionError)
     expect(() => new FeedWriter(feed, { codec: textCodec, maxBlockBytes: 16 * 1024 * 1024 })).toThrow(InvalidOptionError)
+  })
+
+  test('one writer per feed: a second FeedWriter is refused, naming the feed, until the first is closed', async () => {
+    const store = await cleanup.store()
+    const feed = await store.createFeed()
+    const other = await store.createFeed()
+    // A constructor that fails on its options does not take the feed.
+    expect(() => new FeedWriter(feed, { codec: textCodec, maxBlockBytes: 1 })).toThrow(InvalidOptionError)
+    const first = new FeedWriter(feed, { codec: textCodec })
+    let refused: unknown
+    try {
+      new FeedWriter(feed, { codec: textCodec }) // eslint-disable-line no-new
+    } catch (err) {
+      refused = err
+    }
+    expect(refused).toBeInstanceOf(WriterExistsError)
+    expect(refused).toMatchObject({ code: 'WRITER_EXISTS', message: expect.stringContaining(feed.id) })
+    // The refusal changed nothing: the first writer goes on, and other feeds take writers.
+    expect(await first.write('a')).toMatchObject({ blockIndex: 0 })
+    expect(await new FeedWriter(other, { codec: textCodec }).write('o')).toMatchObject({ blockIndex: 0 })
+    const closing = first.close()
+    expect(() => new FeedWriter(feed, { codec: textCodec })).toThrow(WriterExistsError) // still settling
+    await closing
+    const second = new FeedWriter(feed, { codec: textCodec })
+    expect(await second.write('b')).toMatchObject({ blockIndex: 1 })
+    expect((await readBlocks(feed)).map((b) => b.messages)).toEqual([['a'], ['b']])
   })
 
   test('a codec that throws rejects that write only', async () => {

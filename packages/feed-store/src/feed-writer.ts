@@ -11,6 +11,14 @@ import { Timeframe } from './timeframe'
 
 const log = debug('echo:feed-store:feed-writer')
 
+/**
+ * hypercore 11.37.1's `append` also takes `postappend(values)`: it runs under the core's append lock, once the blocks
+ * are stored and `length` counts them, before the 'append' event. (Not in the shared typed shim yet.)
+ */
+interface HookedAppend {
+  append: (blocks: Uint8Array[], opts: { postappend: () => void }) => Promise<Hypercore.AppendResult>
+}
+
 /** Where a message landed: block `blockIndex` of feed `feedKey`, `indexInBlock`-th message of that block. */
 export interface Position {
   feedKey: Buffer
@@ -88,6 +96,8 @@ export class FeedWriter<T> {
     this.codec = options.codec
     this.timeframe = options.timeframe ?? EMPTY_TIMEFRAME
     this.core = feed.core
+    // Last: a constructor that throws on its options must not keep the feed.
+    feed.claimWriter(this)
   }
 
   /** Writes waiting for their block (not yet handed to hypercore). */
@@ -146,10 +156,11 @@ export class FeedWriter<T> {
     return new Promise((resolve) => this.flushes.push({ mark, resolve }))
   }
 
-  /** Refuses further writes; resolves when the pending ones have settled. */
+  /** Refuses further writes; resolves when the pending ones have settled. Then the feed may take another writer. */
   async close (): Promise<void> {
     this.closed = true
     await this.flush()
+    this.feed.releaseWriter(this)
   }
 
   private enqueue (write: Pending): void {
@@ -189,10 +200,17 @@ export class FeedWriter<T> {
     for (let i = 0; i < blocks.length; i++) encoded[i] = encodeFeedBlock(tfProto, blocks[i].messages)
 
     this.appending = true
-    // Only this writer appends to the feed, so the blocks land at the current length onwards.
-    const first = this.core.length
-    for (let i = 0; i < encoded.length; i++) this.feed.rememberAppended(first + i, encoded[i])
-    this.core.append(encoded).then(({ length }) => {
+    const core = this.core
+    // Handed to local readers only from inside hypercore's append lock, where the blocks' indices are certain:
+    // another session appending or truncating the core cannot make a reader take one at the wrong index.
+    // (Feeds have no value encoding: `get` returns exactly these bytes.)
+    const postappend = (): void => {
+      const first = core.length - encoded.length
+      for (let i = 0; i < encoded.length; i++) this.feed.rememberAppended(first + i, encoded[i])
+    }
+    const hooked = core as unknown as HookedAppend
+    hooked.append(encoded, { postappend }).then(({ length }) => {
+      // Positions come from the length hypercore reports, not from the length before the append.
       const feedKey = this.feed.key
       let blockIndex = length - blocks.length
       for (const block of blocks) {
@@ -212,7 +230,6 @@ export class FeedWriter<T> {
       this.blocksAppended += blocks.length
     }, (err: unknown) => {
       log('append of %d blocks failed: %o', blocks.length, err)
-      this.feed.forgetAppended(first)
       const error = new AppendFailedError(this.feed.key, err)
       for (const block of blocks) this.fail(block.writes, error)
     }).finally(() => {

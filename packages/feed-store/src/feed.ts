@@ -1,8 +1,13 @@
 import Hypercore from 'hypercore'
+import { WriterExistsError } from './feed-errors'
 import { type FeedId, feedId } from './timeframe'
 
-/** How many recently appended blocks a feed keeps for its reader. */
-const RECENT_BLOCKS = 64
+/**
+ * Most bytes of recently appended blocks a feed keeps for the readers of this process (four blocks of the default
+ * 64 KiB bound). Only the awaited-write path needs them, and its blocks are small and taken at once; a reader that
+ * falls behind reads the older blocks from storage instead.
+ */
+export const RECENT_APPENDED_BYTES = 256 * 1024
 
 /** An Ed25519 key pair (libsodium layout: 32-byte public key, 64-byte secret key). */
 export interface KeyPair {
@@ -31,6 +36,8 @@ export class Feed {
     this.key = core.key
     this.discoveryKey = core.discoveryKey
     this.id = feedId(core.key)
+    // Registered before any reader's listener, so a reader woken by the truncation finds no stale entry.
+    core.on('truncate', (length: number) => this.dropAppended(length))
   }
 
   /** True when we hold the secret key and can append. */
@@ -60,28 +67,81 @@ export class Feed {
   }
 
   /**
-   * Blocks this process appended recently, by index: our own reader takes them from here instead of reading back
-   * from storage what it has just written (an awaited write costs one append, not an append and a read).
-   * Bounded; a block not taken in time is simply read from storage.
+   * Blocks our FeedWriter appended recently, by index: a reader of this process takes them from here instead of
+   * reading back from storage what was just written (an awaited write costs one append, not an append and a read).
+   * An entry is only made once hypercore has stored the block at that very index (see FeedWriter), a truncation
+   * drops the entries it cuts, and nothing is kept while no reader reads the feed. Bounded by
+   * RECENT_APPENDED_BYTES: the oldest entries go first; a block not taken in time is read from storage.
    */
   private readonly _appended = new Map<number, Uint8Array>()
+  private _appendedBytes = 0
+  private _readers = 0
+  private _writer: object | null = null
 
-  /** @internal FeedWriter: the encoded block about to be appended at `index`. */
+  /** @internal Bytes held for local readers (tests check the bound). */
+  get appendedBytes (): number {
+    return this._appendedBytes
+  }
+
+  /** @internal FeedWriter: becomes the feed's only writer, or throws WriterExistsError. */
+  claimWriter (writer: object): void {
+    if (this._writer !== null && this._writer !== writer) throw new WriterExistsError(this.key)
+    this._writer = writer
+  }
+
+  /** @internal FeedWriter: closed; the feed may take another writer. */
+  releaseWriter (writer: object): void {
+    if (this._writer === writer) this._writer = null
+  }
+
+  /** @internal FeedReader: one more reader reads this feed (blocks are kept for readers only). */
+  attachReader (): void {
+    this._readers++
+  }
+
+  /** @internal FeedReader: a reader stopped reading this feed. */
+  detachReader (): void {
+    if (this._readers > 0) this._readers--
+    if (this._readers === 0) this.dropAppended(0)
+  }
+
+  /** @internal FeedWriter: `block` is stored at `index` (called under hypercore's append lock, so it is certain). */
   rememberAppended (index: number, block: Uint8Array): void {
+    if (this._readers === 0 || block.byteLength > RECENT_APPENDED_BYTES) return
+    const old = this._appended.get(index)
+    if (old !== undefined) this._appendedBytes -= old.byteLength
     this._appended.set(index, block)
-    if (this._appended.size > RECENT_BLOCKS) this._appended.delete(this._appended.keys().next().value as number)
+    this._appendedBytes += block.byteLength
+    // Entries are made in index order (appends are, and a truncation removes the tail), so the first is the oldest.
+    for (const [first, bytes] of this._appended) {
+      if (this._appendedBytes <= RECENT_APPENDED_BYTES) break
+      this._appended.delete(first)
+      this._appendedBytes -= bytes.byteLength
+    }
   }
 
-  /** @internal FeedWriter: the append failed; these blocks do not exist. */
-  forgetAppended (from: number): void {
-    for (const index of [...this._appended.keys()]) if (index >= from) this._appended.delete(index)
-  }
-
-  /** @internal FeedReader: the block at `index` if this process just appended it (taken once). */
+  /** @internal FeedReader: the block at `index` if our writer just appended it. Taken once, with every older one. */
   takeAppended (index: number): Uint8Array | undefined {
+    if (this._appendedBytes === 0) return undefined
     const block = this._appended.get(index)
-    if (block !== undefined) this._appended.delete(index)
+    if (block === undefined) return undefined
+    // Readers read in index order: what lies below the index taken is behind them.
+    for (const [at, bytes] of this._appended) {
+      if (at > index) break
+      this._appended.delete(at)
+      this._appendedBytes -= bytes.byteLength
+    }
     return block
+  }
+
+  /** Drops the entries at `from` and above (the feed was truncated to `from` blocks, or nobody reads it). */
+  private dropAppended (from: number): void {
+    if (this._appendedBytes === 0) return
+    for (const [at, bytes] of this._appended) {
+      if (at < from) continue
+      this._appended.delete(at)
+      this._appendedBytes -= bytes.byteLength
+    }
   }
 
   toString (): string {
