@@ -41,6 +41,26 @@ async function stillPending (promise: Promise<unknown>): Promise<boolean> {
   return !settled
 }
 
+/** Holds every `get` on the feed's core until `release()` (a storage read in flight). */
+function heldGets (feed: Feed): { get: jest.SpyInstance, release: () => void } {
+  const real = feed.core.get.bind(feed.core)
+  let release = (): void => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const get = jest.spyOn(feed.core, 'get').mockImplementation(async (index, opts) => {
+    await gate
+    return await real(index, opts)
+  })
+  return { get, release }
+}
+
+/** Counts every call that reads or asks for a core's data (get, has, update, info). */
+function spyReads (feed: Feed): () => number {
+  const spies = [
+    jest.spyOn(feed.core, 'get'), jest.spyOn(feed.core, 'has'), jest.spyOn(feed.core, 'update'), jest.spyOn(feed.core, 'info')
+  ]
+  return () => spies.reduce((n, spy) => n + spy.mock.calls.length, 0)
+}
+
 describe('FeedReader', () => {
   test('delivers one feed in order with positions, then waits live for new blocks', async () => {
     const feed = await (await cleanup.store()).createFeed()
@@ -266,6 +286,83 @@ describe('FeedReader', () => {
     expect(await r.next()).toEqual({ done: true, value: undefined })
     expect(feed.core.listenerCount('append') + feed.core.listenerCount('download')).toBe(before)
     expect(() => r.addFeed(feed)).toThrow('closed')
+  })
+
+  test('close while a storage read is in flight: next() resolves done and the late read is dropped', async () => {
+    const feed = await (await cleanup.store()).createFeed()
+    await appendBlocks(feed, [{ text: 'x' }, { text: 'y' }])
+    const gate = heldGets(feed)
+    const r = reader()
+    const events: unknown[] = []
+    r.on('read-error', (e) => events.push(e))
+    r.on('decode-error', (e) => events.push(e))
+    r.addFeed(feed)
+    expect(gate.get).toHaveBeenCalledTimes(1) // block 0 is being read
+    const pending = r.next()
+    expect(await stillPending(pending)).toBe(true)
+    await r.close()
+    expect(await pending).toEqual({ done: true, value: undefined })
+    gate.release()
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+    expect(r.stats).toMatchObject({ blocks: 0, readErrors: 0 })
+    expect(events).toEqual([])
+    expect(gate.get).toHaveBeenCalledTimes(1) // the late result started no further read
+    expect(await r.next()).toEqual({ done: true, value: undefined })
+  })
+
+  test('the feed closing while a storage read is in flight is reported once; the other feeds go on', async () => {
+    const store = await cleanup.store()
+    const feed = await store.createFeed()
+    const other = await store.createFeed()
+    await appendBlocks(feed, [{ text: 'lost' }])
+    await appendBlocks(other, [{ text: 'other' }])
+    const gate = heldGets(feed)
+    const r = reader()
+    const errors: Array<{ blockIndex: number, reason: string }> = []
+    r.on('read-error', (e) => errors.push(e))
+    r.addFeed(feed)
+    r.addFeed(other)
+    const first = r.next()
+    await feed.core.close()
+    gate.release()
+    expect(label([(await first).value as ReadBlock<string>])).toEqual(['other'])
+    const next = r.next()
+    expect(await stillPending(next)).toBe(true)
+    expect(errors).toEqual([{ feedKey: feed.key, blockIndex: 0, reason: expect.stringMatching(/closed/i) }])
+    expect(r.stats.readErrors).toBe(1)
+  })
+
+  test('a reader waiting on a replica reads nothing until replication wakes it (no polling)', async () => {
+    const writerStore = await cleanup.store()
+    const readerStore = await cleanup.store()
+    const source = await writerStore.createFeed()
+    const writer = new FeedWriter(source, { codec: textCodec })
+    await writer.write('first')
+    const replica = await readerStore.openFeed(source.key)
+    const calls = spyReads(replica)
+    const r = reader()
+    r.addFeed(replica)
+    const idle = new Promise((resolve) => r.once('idle', () => resolve(undefined)))
+    const first = r.next()
+    await idle
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(calls()).toBe(0)
+    expect(await stillPending(first)).toBe(true)
+
+    cleanup.defer(pipeStores(writerStore, readerStore))
+    expect((await first).value?.messages[0].message).toBe('first')
+    // Woken by the replication events: at most a look when the length is known and one when the block is there.
+    expect(calls()).toBeLessThanOrEqual(2)
+
+    // Caught up with a peer connected: waits again without reading.
+    const second = r.next()
+    expect(await stillPending(second)).toBe(true)
+    const before = calls()
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(calls()).toBe(before)
+    await writer.write('second')
+    expect((await second).value?.messages[0].message).toBe('second')
+    expect(calls()).toBeLessThanOrEqual(before + 2)
   })
 
   test('for await ... of ends when the reader is closed, and breaking out closes it', async () => {
