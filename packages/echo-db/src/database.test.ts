@@ -16,6 +16,7 @@ function pipeline (factory: ModelFactory = createModelFactory()) {
   const db: Database = new Database({
     partyKey: new Uint8Array(32).fill(9),
     factory,
+    feedKey: Buffer.from(FEED, 'hex'),
     database: () => undefined,
     write: async (messages) => {
       await Promise.resolve()

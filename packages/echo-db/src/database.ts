@@ -17,6 +17,8 @@ const ITEM_ID = /^[0-9a-f]{32}$/
 export interface DatabaseContext {
   readonly partyKey: Uint8Array
   readonly factory: ModelFactory
+  /** Our own feed of the party, which `write` appends to: models whose mutations name their author need it. */
+  readonly feedKey: Uint8Array
   /** Appends the envelopes in one block; resolves once that block has been processed locally. */
   write (messages: echo.IEnvelope[]): Promise<void>
   /** Another open party's database, to resolve references across parties. */
@@ -290,7 +292,7 @@ export class Database implements ItemHost {
   }
 
   private _newItem (genesis: Item['genesis'], parentId: string): Item {
-    const model = this._context.factory.open(genesis.modelType, genesis.modelVersion, { writer: this._modelWriter, owner: genesis.id })
+    const model = this._context.factory.open(genesis.modelType, genesis.modelVersion, { writer: this._modelWriter, owner: genesis.id, feedKey: this._context.feedKey })
     const item = new Item(this, genesis, parentId, model)
     this._items.set(genesis.id, item)
     addTo(this._byType, genesis.type, item)
@@ -318,7 +320,7 @@ export class Database implements ItemHost {
       const holder = item.encodedModel as DormantModel
       let revived
       try {
-        revived = this._context.factory.revive(holder, { writer: this._modelWriter, owner: item.id })
+        revived = this._context.factory.revive(holder, { writer: this._modelWriter, owner: item.id, feedKey: this._context.feedKey })
       } catch (err) {
         log('item %s stays dormant: %s', item.id, (err as Error).message)
         continue
@@ -387,7 +389,7 @@ export class Database implements ItemHost {
         // The model was registered since the snapshot: rebuild the holder, then revive it.
         const holder = new DormantModel(record.genesis.modelType, record.genesis.modelVersion, 'UNKNOWN_MODEL')
         holder.restoreEncoded(record.dormantSnapshot)
-        item.replaceModel(this._context.factory.revive(holder, { writer: this._modelWriter, owner: item.id }).model)
+        item.replaceModel(this._context.factory.revive(holder, { writer: this._modelWriter, owner: item.id, feedKey: this._context.feedKey }).model)
       }
     } else if (record.modelSnapshot !== undefined) {
       if (model instanceof DormantModel) model.adoptModelSnapshot(record.modelSnapshot)

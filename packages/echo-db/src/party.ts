@@ -251,6 +251,7 @@ export class Party extends EventEmitter<PartyEvents> {
     return new Database({
       partyKey: this.key,
       factory: this._context.factory,
+      feedKey: Buffer.from(this._record.writableFeedKey, 'hex'),
       database: (key) => this._context.database(key),
       write: async (messages) => await this._writeBlock(messages)
     })

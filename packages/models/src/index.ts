@@ -16,5 +16,5 @@ export { Reference, isPropertyObject, valuesEqual, type PropertyObject, type Pro
 export { ObjectModel, parsePath, MAX_PATH_LENGTH, type ObjectBatch, type Path } from './object-model'
 export { CounterModel } from './counter-model'
 export { MessengerModel, type ChatMessage } from './messenger-model'
-export { TextModel, TEXT_NAME } from './text-model'
+export { TextModel, TEXT_NAME, textClientId } from './text-model'
 export { builtInModelTypes, createModelFactory } from './built-ins'

@@ -3,7 +3,7 @@ import { DormantModel, type DormantReason, type RevivedModel } from './dormant-m
 import { ModelError } from './errors'
 import { canReadVersion, checkModelType, type AnyModel, type ModelContext, type ModelType } from './model'
 
-const log = debug('echo:models:factory')
+const log = debug('echo:models:model-factory')
 
 /** Whether an item of a type URL and version can have its model now, and if not, why. */
 export type ModelAvailability =

@@ -24,6 +24,12 @@ export interface ModelContext {
    * serve every model instead of a closure per model (echo-db holds one model per item: 100k closures add up).
    */
   readonly owner?: unknown
+  /**
+   * The key of the feed the writer appends to (echo-db: the party's own feed), i.e. the `meta.feedKey` this
+   * replica's writes will be processed with. Models whose mutations name their author inside (TextModel: the yjs
+   * client id) need it to write; the base class does not keep it.
+   */
+  readonly feedKey?: Uint8Array
 }
 
 /** A model of any mutation, snapshot and state type. */

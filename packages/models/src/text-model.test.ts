@@ -1,18 +1,21 @@
+import type * as YTypes from 'yjs' with { 'resolution-mode': 'import' }
 import fc from 'fast-check'
 import { join } from 'path'
-import { TextModel } from './text-model'
-import { checkConvergence, loadFixtures, runScenario, type ConvergenceSpec } from './testing/convergence'
+import { TextModel, textClientId } from './text-model'
+import { checkConvergence, runScenario, type ConvergenceSpec } from './testing/convergence'
+import { replaySavedCounterexamples } from './testing/replay-saved'
 import { loopback } from './testing/loopback'
-import { testMeta } from './testing/meta'
+import { testKey, testMeta } from './testing/meta'
 
 const FIXTURES = join(__dirname, '__fixtures__')
 const codec = TextModel.type.mutationCodec
 
-/** A writer replica whose mutations are collected instead of processed. */
-function collecting (): { model: TextModel, out: Uint8Array[], fail: { next: boolean } } {
+/** Writer `w`'s replica (writing to feed testKey(w)), whose mutations are collected instead of processed. */
+function collecting (w = 0): { model: TextModel, out: Uint8Array[], fail: { next: boolean } } {
   const out: Uint8Array[] = []
   const fail = { next: false }
   const model = new TextModel(TextModel.type, {
+    feedKey: testKey(w, 'feed'),
     writer: async (mutation) => {
       if (fail.next) {
         fail.next = false
@@ -53,9 +56,45 @@ describe('TextModel', () => {
     expect(model.text).toBe('abc')
   })
 
+  test('a feed writes as its own yjs client only: a mutation naming another client is refused, whatever the order', async () => {
+    const honest = await edited('honest', 1)
+    // Feed 2 forges an edit as feed 1's client (same client id, same clock): yjs alone would keep whichever came first.
+    const Y = require('yjs') as typeof YTypes
+    const forger = new Y.Doc()
+    forger.clientID = textClientId(testKey(1, 'feed'))
+    const updates: Uint8Array[] = []
+    forger.on('update', (u: Uint8Array) => updates.push(u))
+    forger.getText('text').insert(0, 'forged')
+    const forged = codec.encode({ update: updates[0] })
+    for (const order of [[0, 1], [1, 0]]) {
+      const model = new TextModel()
+      const blocks = [() => model.processEncoded(honest, testMeta(1, 0, 0, 0)), () => model.processEncoded(forged, testMeta(2, 0, 0, 0))]
+      const results = order.map((i) => { try { blocks[i](); return 'ok' } catch (err) { return (err as { code?: string }).code } })
+      expect(results[order.indexOf(1)]).toBe('INVALID_MUTATION')
+      expect(results[order.indexOf(0)]).toBe('ok')
+      expect(model.text).toBe('honest')
+    }
+    // Deleting another author's text names that client in the delete set only: allowed.
+    const { model: bob, out } = collecting(2)
+    bob.processEncoded(honest, testMeta(1, 0, 0, 0))
+    await bob.delete(0, 3)
+    const model = new TextModel()
+    model.processEncoded(honest, testMeta(1, 0, 0, 0))
+    model.processEncoded(out[0], testMeta(2, 0, 0, 1))
+    expect(model.text).toBe('est')
+  })
+
+  test('a writer without a feed key cannot edit; a malformed feed key is refused', async () => {
+    const model = new TextModel(TextModel.type, { writer: async () => {} })
+    expect(model.readOnly).toBe(true)
+    await expect(model.insert(0, 'x')).rejects.toMatchObject({ code: 'READ_ONLY' })
+    expect(() => new TextModel(TextModel.type, { feedKey: new Uint8Array(3) })).toThrow(/32-byte feed key/)
+    expect(textClientId(new Uint8Array(32).fill(255))).toBeLessThan(2 ** 53)
+  })
+
   test('concurrent edits merge without loss', () => {
-    const ada = collecting()
-    const bob = collecting()
+    const ada = collecting(0)
+    const bob = collecting(1)
     void ada.model.insert(0, 'start ')
     void bob.model.insert(0, 'finish ')
     void ada.model.insert(6, 'line')
@@ -77,7 +116,7 @@ describe('TextModel', () => {
 
   test('a failed write leaves no trace: the next edit starts from the processed text', async () => {
     const { model, out, fail } = collecting()
-    model.processEncoded((await edited('abc')), testMeta(1, 0, 0, 0))
+    model.processEncoded((await edited('abc', 1)), testMeta(1, 0, 0, 0))
     fail.next = true
     await expect(model.insert(0, 'LOST')).rejects.toThrow('append failed')
     await model.insert(3, '!')
@@ -141,7 +180,7 @@ describe('TextModel', () => {
         const merged = new TextModel()
         const inserted: string[] = []
         for (const [w, edits] of writers.entries()) {
-          const { model, out } = collecting()
+          const { model, out } = collecting(w)
           for (const [at, text] of edits) {
             await model.edit((y) => y.insert(Math.floor(at / 1001 * (y.length + 1)), text))
             inserted.push(text)
@@ -152,17 +191,12 @@ describe('TextModel', () => {
       }), { numRuns: 100 })
     })
 
-    test('saved counterexamples replay', async () => {
-      for (const { file, scenario } of loadFixtures<TextAction>(FIXTURES, textSpec.name)) {
-        await expect(runScenario(textSpec, scenario).then(() => file)).resolves.toBe(file)
-      }
-    })
   })
 })
 
-/** The mutation a writer produces for inserting `text` into an empty document. */
-async function edited (text: string): Promise<Uint8Array> {
-  const { model, out } = collecting()
+/** The mutation writer `w` produces for inserting `text` into an empty document. */
+async function edited (text: string, w = 0): Promise<Uint8Array> {
+  const { model, out } = collecting(w)
   await model.insert(0, text)
   return out[0]
 }
@@ -193,3 +227,6 @@ const textSpec: ConvergenceSpec<TextModel, TextAction> = {
   }),
   canonical: (model) => model.text
 }
+
+// After the spec: the fixtures are declared as tests when the file is loaded.
+describe('saved counterexamples', () => replaySavedCounterexamples(textSpec, FIXTURES))

@@ -10,7 +10,7 @@ import type { MutationMeta } from './order'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Y = require('yjs') as typeof YTypes
 
-const log = debug('echo:models:text')
+const log = debug('echo:models:text-model')
 
 type TextMutation = echo.models.ITextMutation
 type TextSnapshot = echo.models.ITextSnapshot
@@ -21,6 +21,38 @@ export const TEXT_NAME = 'text'
 const EMPTY_BYTES = new Uint8Array(0)
 
 /**
+ * The yjs client id a feed writes as: the first 53 bits of its key, big-endian (the top three bits of byte 0
+ * dropped; 53 bits is what a JS number holds exactly). yjs names every edit (client id, clock), and a second
+ * author of the same (client, clock) loses or wins depending on which a replica sees first. Binding the client
+ * id to the feed by a pure function makes acceptance independent of arrival order: all structs of one client id
+ * come from one feed, and every replica processes a feed's mutations in the same (feed) order.
+ */
+export function textClientId (feedKey: Uint8Array): number {
+  return (feedKey[0] & 0x1f) * 2 ** 48 + feedKey[1] * 2 ** 40 + feedKey[2] * 2 ** 32 +
+    feedKey[3] * 2 ** 24 + feedKey[4] * 2 ** 16 + feedKey[5] * 2 ** 8 + feedKey[6]
+}
+
+const FEED_KEY_LENGTH = 32
+
+/** The client id of documents between local edits: outside textClientId's range, so no accepted struct has it. */
+const NO_CLIENT = 2 ** 53
+
+/** A document that is never edited as any feed's client. */
+function newDoc (): YTypes.Doc {
+  const doc = new Y.Doc()
+  doc.clientID = NO_CLIENT
+  return doc
+}
+
+function isFeedKey (key: unknown): key is Uint8Array {
+  return key instanceof Uint8Array && key.length === FEED_KEY_LENGTH
+}
+
+function hex (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+/**
  * Collaborative plain text on a yjs document (one Y.Doc per item): concurrent inserts and deletes merge without
  * loss. A mutation carries the yjs update the author's edit produced; the snapshot is the encoded document.
  *
@@ -28,6 +60,12 @@ const EMPTY_BYTES = new Uint8Array(0)
  * edits are made on a working copy (the processed document plus this replica's own edits still in flight), so
  * positions given to `insert`/`delete` count your pending edits too; that copy is made on the first local edit and
  * then kept up to date alongside the processed document.
+ *
+ * Authorship: a mutation from feed F may only carry yjs structs of client `textClientId(F)`; any other is refused
+ * whole (INVALID_MUTATION). Delete sets may name any client (deleting another author's text is the point of
+ * them; deletion is a set union, so it does not depend on order). Local edits are made as `textClientId` of
+ * `context.feedKey`, the feed the writer appends to: a TextModel with a writer but without a feed key cannot
+ * write (READ_ONLY).
  */
 export class TextModel extends Model<TextMutation, TextSnapshot, string> {
   static readonly type: ModelType<TextModel> = defineModelType<TextModel>({
@@ -41,9 +79,21 @@ export class TextModel extends Model<TextMutation, TextSnapshot, string> {
   // Both allocated lazily: a Y.Doc is a few kilobytes.
   private doc: YTypes.Doc | undefined = undefined
   private working: YTypes.Doc | undefined = undefined
+  /** The yjs client id of local edits: textClientId(context.feedKey), if one was given. */
+  private readonly client: number | undefined
 
   constructor (type: ModelType<TextModel> = TextModel.type, context: ModelContext = {}) {
     super(type, context)
+    const feedKey = context.feedKey
+    if (feedKey !== undefined && !isFeedKey(feedKey)) {
+      throw new ModelError('INVALID_ARGUMENT', `model ${type.url}: context.feedKey must be a ${FEED_KEY_LENGTH}-byte feed key`)
+    }
+    this.client = feedKey === undefined ? undefined : textClientId(feedKey)
+  }
+
+  /** True without a writer, and also without `context.feedKey` (edits could not name their author). */
+  override get readOnly (): boolean {
+    return super.readOnly || this.client === undefined
   }
 
   /** The processed text. */
@@ -88,11 +138,19 @@ export class TextModel extends Model<TextMutation, TextSnapshot, string> {
    * (nothing is written when it changed nothing). The Y.Text must not be kept beyond the call.
    */
   async edit (change: (text: YTypes.Text) => void): Promise<void> {
-    if (this.readOnly) throw new ModelError('READ_ONLY', `model ${this.type.url} has no writer: it is read-only`)
+    const client = this.client
+    if (super.readOnly) throw new ModelError('READ_ONLY', `model ${this.type.url} has no writer: it is read-only`)
+    if (client === undefined) {
+      throw new ModelError('READ_ONLY', `model ${this.type.url} has a writer but no context.feedKey: its edits could not name their author`)
+    }
     const working = this.working ??= this.fork()
     const updates: Uint8Array[] = []
     const collect = (update: Uint8Array): void => { updates.push(update) }
     working.on('update', collect)
+    // The working copy has this feed's client id only while it is edited (the update is emitted within
+    // transact): yjs gives a document a new random id, with a console warning, when a processed update carries
+    // structs of its current id that it did not make (this feed's edits from another instance).
+    working.clientID = client
     try {
       working.transact(() => change(working.getText(TEXT_NAME)))
     } catch (err) {
@@ -100,6 +158,7 @@ export class TextModel extends Model<TextMutation, TextSnapshot, string> {
       if (updates.length > 0 && this.working === working) this.working = undefined
       throw err
     } finally {
+      working.clientID = NO_CLIENT
       working.off('update', collect)
     }
     if (updates.length === 0) return
@@ -113,23 +172,33 @@ export class TextModel extends Model<TextMutation, TextSnapshot, string> {
     }
   }
 
-  protected apply (mutation: TextMutation, _meta: MutationMeta): boolean {
+  protected apply (mutation: TextMutation, meta: MutationMeta): boolean {
     const update = mutation.update ?? EMPTY_BYTES
-    if (update.length === 0) throw new ModelError('INVALID_MUTATION', 'text mutation without an update')
+    if (update.length === 0) throw refuse('text mutation without an update')
+    const feedKey = meta.feedKey
+    if (!isFeedKey(feedKey)) throw refuse(`text mutation with a feed key of ${String((feedKey as { length?: number } | undefined)?.length)} bytes, not ${FEED_KEY_LENGTH}`)
     // yjs applies a struct section before reading the delete section, so a malformed update could half-apply:
     // parse it completely first.
+    let structs: ReturnType<typeof Y.decodeUpdate>['structs']
     try {
-      Y.decodeUpdate(update)
+      structs = Y.decodeUpdate(update).structs
     } catch (err) {
-      throw new ModelError('INVALID_MUTATION', `text mutation is not a yjs update (${(err as Error).message})`, { cause: err })
+      throw refuse(`text mutation is not a yjs update (${(err as Error).message})`, err)
     }
-    const doc = this.doc ??= new Y.Doc()
+    const client = textClientId(feedKey)
+    for (let i = 0; i < structs.length; i++) {
+      const id = structs[i].id
+      if (id.client !== client) {
+        throw refuse(`text mutation from feed ${hex(feedKey)} carries yjs client ${id.client} (clock ${id.clock}): that feed writes as client ${client} only`)
+      }
+    }
+    const doc = this.doc ??= newDoc()
     try {
       Y.applyUpdate(doc, update)
     } catch (err) {
       // An update that decodes but names structs inconsistently with the document (a forged or corrupted one).
       // yjs throws before integrating it; models.fuzz.test.ts checks that the document is left as it was.
-      throw new ModelError('INVALID_MUTATION', `text mutation does not apply to the document (${(err as Error).message})`, { cause: err })
+      throw refuse(`text mutation does not apply to the document (${(err as Error).message})`, err)
     }
     if (this.working !== undefined) {
       try {
@@ -151,7 +220,7 @@ export class TextModel extends Model<TextMutation, TextSnapshot, string> {
     const state = snapshot.state ?? EMPTY_BYTES
     let doc: YTypes.Doc | undefined
     if (state.length > 0) {
-      doc = new Y.Doc()
+      doc = newDoc()
       try {
         Y.applyUpdate(doc, state)
       } catch (err) {
@@ -163,12 +232,17 @@ export class TextModel extends Model<TextMutation, TextSnapshot, string> {
     this.working = undefined
   }
 
-  /** A copy of the processed document with its own client id, for local edits. */
+  /** A copy of the processed document, for local edits (`edit` sets its client id). */
   private fork (): YTypes.Doc {
-    const copy = new Y.Doc()
+    const copy = newDoc()
     if (this.doc !== undefined) Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc))
     return copy
   }
+}
+
+function refuse (why: string, cause?: unknown): ModelError {
+  log('refused a mutation: %s', why)
+  return new ModelError('INVALID_MUTATION', why, cause === undefined ? undefined : { cause })
 }
 
 function checkRange (value: number, min: number, max: number): void {

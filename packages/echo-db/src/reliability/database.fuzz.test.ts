@@ -20,6 +20,7 @@ function newDatabase (): Database {
   return new Database({
     partyKey,
     factory: createModelFactory(),
+    feedKey,
     write: async () => { throw new Error('the fuzzed database does not write') },
     database: () => undefined
   })

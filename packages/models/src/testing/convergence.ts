@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs'
 import { join } from 'path'
 import { DormantModel } from '../dormant-model'
 import type { AnyModel, EncodedModel, ModelType } from '../model'
-import { testMeta } from './meta'
+import { testKey, testMeta } from './meta'
 
 export interface ConvergenceSpec<T extends AnyModel, A> {
   /** Names the fixtures: `<name>-<hash>.json`. */
@@ -111,6 +111,7 @@ export async function runScenario<T extends AnyModel, A> (spec: ConvergenceSpec<
   const outboxes: Uint8Array[][] = Array.from({ length: writers }, () => [])
   const waiting: Array<Array<() => void>> = Array.from({ length: writers }, () => [])
   const replicas = Array.from({ length: writers }, (_, w) => new Replica(spec.type.create(spec.type, {
+    feedKey: testKey(w, 'feed'),
     writer: async (mutation) => {
       outboxes[w].push(mutation)
       return await new Promise<void>((resolve) => waiting[w].push(resolve))

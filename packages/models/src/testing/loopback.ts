@@ -1,6 +1,6 @@
 // A writer that processes each mutation at once as the next block of one feed: echo-db for a lone writer.
 import type { AnyModel, ModelType } from '../model'
-import { testMeta } from './meta'
+import { testKey, testMeta } from './meta'
 
 export interface Loopback<T extends AnyModel> {
   model: T
@@ -11,6 +11,7 @@ export interface Loopback<T extends AnyModel> {
 export function loopback<T extends AnyModel> (type: ModelType<T>, writer = 0): Loopback<T> {
   const written: Uint8Array[] = []
   const model: T = type.create(type, {
+    feedKey: testKey(writer, 'feed'),
     writer: async (mutation) => {
       const block = written.length
       written.push(mutation)
