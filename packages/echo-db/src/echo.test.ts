@@ -1,7 +1,7 @@
 import { rm } from 'fs/promises'
 import { join } from 'path'
 import { Level } from 'level'
-import { CounterModel, ObjectModel } from '@echodb/models'
+import { CounterModel, ObjectModel, TextModel } from '@echodb/models'
 import { ECHO } from './echo'
 import { ItemStore } from './item-store'
 import type { Party } from './party'
@@ -131,6 +131,17 @@ test('two instances replicating converge on concurrent edits to the same and dif
     expect(stateOf(partyA)).toEqual(stateOf(partyB))
     expect(partyA.database.select({ type: 'doc' }).value).toHaveLength(3)
     expect(partyA.members.value.map((m) => m.displayName).sort()).toEqual(['A', 'B'])
+
+    // Text: each peer edits as its own feed's yjs client; concurrent inserts both survive.
+    const text = await partyA.database.createItem<TextModel>({ model: TextModel.type, type: 'note' })
+    await text.model.insert(0, 'middle')
+    await partyB.waitForTimeframe(partyA.timeframe)
+    const textOnB = partyB.database.getItem<TextModel>(text.id)!
+    await Promise.all([text.model.insert(0, '<'), textOnB.model.insert(6, '>')])
+    await partyA.waitForTimeframe(partyB.timeframe)
+    await partyB.waitForTimeframe(partyA.timeframe)
+    expect(text.model.text).toBe('<middle>')
+    expect(textOnB.model.text).toBe('<middle>')
     expect(partyA.rejections).toEqual({})
     expect(partyB.rejections).toEqual({})
   } finally {
