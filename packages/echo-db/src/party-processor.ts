@@ -122,7 +122,7 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
     }
     this._reader = new FeedReader<echo.Envelope>({
       codec: envelopeCodec,
-      selector: causalSelector(() => this.timeframe, (candidate) => this._eligible(candidate))
+      selector: causalSelector(() => this.timeframe, (candidate) => this._eligible(candidate), (candidate) => this._isCut(candidate))
     })
     this._reader.on('idle', () => this.emit('idle'))
     this._reader.on('decode-error', (event) => {
@@ -243,6 +243,16 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
     const state = this._options.partyState
     if (!state.hasGenesis) return candidate.blockIndex === 0 && candidate.timeframe.size === 0
     return state.blockStatus(candidate.feedKey, candidate.blockIndex) !== 'not-admitted'
+  }
+
+  /**
+   * A block past its feed's removal cut-off: nothing in it is applied, so it is taken whatever its timeframe. It
+   * may name feeds we never read (a member the removed admin let in after the cut): waiting for them would stall
+   * its feed forever. Valid blocks name everything they follow in their own timeframes, so they lose no ordering.
+   */
+  private _isCut (candidate: HeadCandidate): boolean {
+    const state = this._options.partyState
+    return state.hasGenesis && state.blockStatus(candidate.feedKey, candidate.blockIndex) === 'cut'
   }
 
   private async _run (): Promise<void> {

@@ -44,17 +44,22 @@ export const defaultSelector: Selector = (candidates) => {
  * A selector that enforces causal order: only heads whose timeframe is satisfied by `processed()` (what the
  * consumer has processed so far) are eligible, optionally filtered further (e.g. by feed admission); among those
  * the lowest order stamp wins. Undecodable blocks have an empty timeframe and are eligible at once.
+ *
+ * `unordered` names heads the consumer will not apply (echo-db: blocks past a removed member's cut-off): they are
+ * eligible whatever their timeframe, so a block that names feeds this consumer will never read does not hold its
+ * feed back forever. Feed order is kept (only heads are candidates).
  */
 export function causalSelector (
   processed: () => Timeframe,
-  eligible?: (candidate: HeadCandidate) => boolean
+  eligible?: (candidate: HeadCandidate) => boolean,
+  unordered?: (candidate: HeadCandidate) => boolean
 ): Selector {
   return (candidates) => {
     const current = processed()
     let best: HeadCandidate | undefined
     for (const candidate of candidates) {
       if (eligible !== undefined && !eligible(candidate)) continue
-      if (!candidate.timeframe.isSatisfiedBy(current)) continue
+      if (!candidate.timeframe.isSatisfiedBy(current) && (unordered === undefined || !unordered(candidate))) continue
       if (best === undefined || compareCandidates(candidate, best) < 0) best = candidate
     }
     return best
