@@ -216,13 +216,15 @@ export class ECHO {
    * `code` for an offline invitation (`party.admitKey()`). Finds the greeter through the swarm, runs the
    * handshake, then replicates until caught up and resolves with the open party. Failures are InvitationErrors
    * with a `code`: INVALID_CODE, INVALID_SECRET, WRONG_SECRET (with `attemptsLeft`), TOO_MANY_ATTEMPTS, EXPIRED,
-   * USED_UP, NOT_A_MEMBER, UNREACHABLE (nobody answered within `timeout`, default 30 s).
+   * USED_UP, NOT_A_MEMBER, UNREACHABLE (nobody answered within `timeout`, default 30 s). A writer or admin is
+   * returned able to write: joinParty also waits for the block admitting its feed.
    */
   async joinParty (code: string, secret?: string, options: { timeout?: number, onProgress?: (progress: SyncProgress) => void } = {}): Promise<Party> {
     this._assertOpen()
     const network = this.network
     if (network === undefined) throw new DatabaseError('NO_NETWORK', 'joining a party needs an ECHO instance created with `network` options')
     const timeout = options.timeout ?? DEFAULT_JOIN_TIMEOUT
+    const started = Date.now()
     const feed = await this._feedStore.createFeed()
     const result = await runJoinHandshake(code, secret, { network, identity: this._identity, feed, displayName: this._displayName, timeout })
     const party = await this.addJoinedParty({
@@ -235,6 +237,8 @@ export class ECHO {
     if (onProgress !== undefined) party.sync.on('progress', onProgress)
     try {
       await party.sync.caughtUp()
+      // caughtUp counts what peers had announced; the block admitting our feed may still be on its way.
+      if (result.role !== 'reader') await party.waitUntilWritable(Math.max(1000, timeout - (Date.now() - started)))
     } finally {
       if (onProgress !== undefined) party.sync.off('progress', onProgress)
     }

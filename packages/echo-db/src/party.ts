@@ -1,3 +1,4 @@
+import type Hyperswarm from 'hyperswarm'
 import { EventEmitter } from 'events'
 import debug from 'debug'
 import type { echo } from '@echodb/proto'
@@ -64,6 +65,8 @@ interface OpenParty {
   greeter: Greeter | undefined
   /** Looks the party's topic up again while no peer of the party is connected. */
   lookAgain: LookAgain | undefined
+  /** Our join of the party's topic (left on close; other joins of the same topic are not). */
+  session: Hyperswarm.PeerDiscoverySession | undefined
   blocksSinceSnapshot: number
   saving: Promise<void> | undefined
 }
@@ -223,7 +226,7 @@ export class Party extends EventEmitter<PartyEvents> {
         channelKey: network.publicKey,
         admit: async (admission) => { await this._writeBlock(admission.credentials.map((credential) => ({ credential }))) }
       })
-    const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, greeter, lookAgain: undefined, blocksSinceSnapshot: 0, saving: undefined }
+    const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, greeter, lookAgain: undefined, session: undefined, blocksSinceSnapshot: 0, saving: undefined }
     processor.on('timeframe', (timeframe) => {
       this.emit('timeframe', timeframe)
       if (++open.blocksSinceSnapshot >= context.snapshotInterval) void this._saveSnapshot(open)
@@ -240,7 +243,7 @@ export class Party extends EventEmitter<PartyEvents> {
     processor.start(feeds)
     await processor.idle()
     // The topic is a hash of the party key: the key itself is never announced.
-    const session = context.network?.join(discoveryKey(this.key))
+    const session = open.session = context.network?.join(discoveryKey(this.key))
     if (session !== undefined) open.lookAgain = new LookAgain(session, () => sync.peers() === 0)
     if (greeter !== undefined) context.invitations?.add(greeter)
     await context.metaStore.setPartyOpen(this.id, true)
@@ -306,7 +309,7 @@ export class Party extends EventEmitter<PartyEvents> {
     if (open === undefined) return
     if (open.greeter !== undefined) this._context.invitations?.remove(open.greeter)
     open.lookAgain?.stop()
-    if (this._context.network !== undefined) await this._context.network.leave(discoveryKey(this.key))
+    if (this._context.network !== undefined && open.session !== undefined) await this._context.network.leave(discoveryKey(this.key), open.session)
     open.sync.close()
     await open.writer.close()
     await open.processor.close()
@@ -388,6 +391,31 @@ export class Party extends EventEmitter<PartyEvents> {
       const closed = (): void => { cleanup(); reject(new DatabaseError('PARTY_CLOSED', `party ${this.id} closed while waiting`)) }
       const cleanup = (): void => { this.off('timeframe', check); this.off('close', closed) }
       this.on('timeframe', check)
+      this.on('close', closed)
+    })
+  }
+
+  /**
+   * Resolves once our own feed is admitted, i.e. writes can be processed (a joiner's FeedAdmit is written by the
+   * member who let it in and arrives by replication). Rejects with NOT_A_WRITER after `timeout` ms, and with
+   * PARTY_CLOSED if the party closes for good meanwhile (a rebuild's close and open are waited through).
+   */
+  async waitUntilWritable (timeout: number): Promise<void> {
+    const admitted = (): boolean => this._open !== undefined && this._open.partyState.isFeedAdmitted(this._open.ownFeed.id)
+    if (admitted()) return
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => { if (admitted()) { cleanup(); resolve() } }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new DatabaseError('NOT_A_WRITER', `our feed of party ${this.id} was not admitted within ${timeout} ms`))
+      }, timeout)
+      const closed = (): void => {
+        // A rebuild closes and opens the party again: only a real close ends the wait.
+        if (this._rebuilding === undefined) { cleanup(); reject(new DatabaseError('PARTY_CLOSED', `party ${this.id} closed while waiting`)) }
+      }
+      const cleanup = (): void => { clearTimeout(timer); this.off('timeframe', check); this.off('open', check); this.off('close', closed) }
+      this.on('timeframe', check)
+      this.on('open', check)
       this.on('close', closed)
     })
   }

@@ -7,7 +7,7 @@ const log = debug('echo:echo-db:invitation-router')
 /**
  * Serves invitation handshakes on every connection of the instance: a channel an invitee opens is routed to the
  * greeter of whichever open party handles its id (a secret invitation's id, or a party's discovery key for members
- * joining through an offline invitation). One greeter per open party.
+ * joining through an offline invitation). One greeter per open party, closed when it is removed.
  */
 export class InvitationRouter {
   private readonly _greeters = new Set<Greeter>()
@@ -22,8 +22,13 @@ export class InvitationRouter {
     this._greeters.add(greeter)
   }
 
+  /**
+   * The greeter's party closed: its channels are no longer routed and the greeter is closed, which cancels its
+   * invitations (each PartyInvitation leaves its topic; `done` rejects with CANCELLED).
+   */
   remove (greeter: Greeter): void {
     this._greeters.delete(greeter)
+    greeter.close()
   }
 
   private _route (id: Buffer | null): ((channel: MessageChannel) => unknown) | null {

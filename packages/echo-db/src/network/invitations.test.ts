@@ -1,4 +1,4 @@
-import { InvitationError } from '@echodb/credentials'
+import { decodeInvitationCode, invitationTopic } from '@echodb/credentials'
 import type { ECHO } from '../echo'
 import type { Party } from '../party'
 import { converge } from '../testing/temp-echo'
@@ -7,6 +7,14 @@ import { swarmPeers } from '../testing/swarm-peers'
 // Real Hyperswarm on hyperdht's local testnet (127.0.0.1 only).
 const { peer: startPeer, close } = swarmPeers()
 const peer = async (name: string): Promise<ECHO> => await startPeer({ name })
+
+async function waitFor (test: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
 
 function stateOf (party: Party): unknown {
   return {
@@ -60,8 +68,10 @@ test('three wrong secrets kill an invitation; the invitee gets typed errors with
   await expect(mallory.joinParty(invitation.code, wrong)).rejects.toMatchObject({ code: 'TOO_MANY_ATTEMPTS' })
   await expect(invitation.done).rejects.toMatchObject({ code: 'TOO_MANY_ATTEMPTS' })
   expect(attempts).toEqual(['WRONG_SECRET', 'WRONG_SECRET', 'TOO_MANY_ATTEMPTS'])
-  // Even the right secret is refused now; the greeter is no longer reachable on the invitation's topic.
-  await expect(mallory.joinParty(invitation.code, invitation.secret, { timeout: 1500 })).rejects.toBeInstanceOf(InvitationError)
+  // Even the right secret is refused now, with the reason: the greeter keeps the dead invitation on its topic.
+  expect(invitation.status).toBe('dead')
+  expect(invitation.announced).toBe(true)
+  await expect(mallory.joinParty(invitation.code, invitation.secret, { timeout: 5000 })).rejects.toMatchObject({ code: 'TOO_MANY_ATTEMPTS' })
   expect(party.members.value).toHaveLength(1)
 })
 
@@ -70,16 +80,42 @@ test('expired, cancelled and malformed invitations are refused with a reason', a
   const party = await alice.createParty()
   const soon = await party.createInvitation({ expiresAt: Date.now() + 50 })
   await expect(soon.done).rejects.toMatchObject({ code: 'EXPIRED' })
-  await expect(bob.joinParty(soon.code, soon.secret, { timeout: 1500 })).rejects.toMatchObject({ code: expect.stringMatching(/EXPIRED|UNREACHABLE/) })
+  await expect(bob.joinParty(soon.code, soon.secret, { timeout: 5000 })).rejects.toMatchObject({ code: 'EXPIRED' })
+  expect(soon.status).toBe('expired')
 
+  const once = await party.createInvitation({ maxUses: 1 })
+  const [, carol] = await Promise.all([once.done, peer('carol').then(async (c) => { await c.joinParty(once.code, once.secret); return c })])
+  expect(once.status).toBe('used-up')
+  await expect(bob.joinParty(once.code, once.secret, { timeout: 5000 })).rejects.toMatchObject({ code: 'USED_UP' })
+  expect(carol.parties.value.map((p) => p.id)).toEqual([party.id])
+
+  // A cancelled invitation is forgotten at once: its topic is left, nobody answers on it.
   const cancelled = await party.createInvitation()
   await cancelled.cancel()
   await expect(cancelled.done).rejects.toMatchObject({ code: 'CANCELLED' })
+  expect(cancelled.status).toBe('revoked')
+  expect(cancelled.announced).toBe(false)
+  await expect(bob.joinParty(cancelled.code, cancelled.secret, { timeout: 1000 })).rejects.toMatchObject({ code: 'UNREACHABLE' })
 
   await expect(bob.joinParty('echo1notacode', '123456')).rejects.toMatchObject({ code: 'INVALID_CODE' })
   const open = await party.createInvitation()
   await expect(bob.joinParty(open.code)).rejects.toMatchObject({ code: 'INVALID_SECRET' })
-  expect(party.members.value).toHaveLength(1)
+  expect(party.members.value.map((m) => m.displayName).sort()).toEqual(['alice', 'carol'])
+})
+
+test('closing a party cancels its open invitations and leaves their topics', async () => {
+  const [alice, bob] = await Promise.all([peer('alice'), peer('bob')])
+  const party = await alice.createParty()
+  const invitation = await party.createInvitation()
+  const network = alice.network!
+  const topic = invitationTopic(decodeInvitationCode(invitation.code))
+  expect(network.isOnTopic(topic)).toBe(true)
+  await party.close()
+  await expect(invitation.done).rejects.toMatchObject({ code: 'CANCELLED' })
+  expect(invitation.status).toBe('revoked')
+  expect(invitation.announced).toBe(false)
+  await waitFor(() => !network.isOnTopic(topic))
+  await expect(bob.joinParty(invitation.code, invitation.secret, { timeout: 1000 })).rejects.toMatchObject({ code: 'UNREACHABLE' })
 })
 
 test('an unreachable greeter is reported as UNREACHABLE within the timeout', async () => {

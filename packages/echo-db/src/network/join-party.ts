@@ -33,7 +33,8 @@ export async function runJoinHandshake (codeText: string, secret: string | undef
   }
   const topic = invitationTopic(code)
   const { network } = options
-  network.join(topic, { server: false, client: true })
+  // Counted: if this instance already holds the party (or greets on this topic), leaving below keeps its join.
+  const session = network.join(topic, { server: false, client: true })
   const deadline = Date.now() + options.timeout
   const tried = new Set<Hyperswarm.Connection>()
   try {
@@ -55,8 +56,8 @@ export async function runJoinHandshake (codeText: string, secret: string | undef
         : await joinAsMember(channel, code, joinOptions)
     }
   } finally {
-    // The party topic of a member join is joined again (for good) when the party opens.
-    await network.leave(topic).catch(() => {})
+    // Only our own join: the party's join of its topic (a member join's topic is the party's) stays.
+    await network.leave(topic, session).catch(() => {})
   }
 }
 

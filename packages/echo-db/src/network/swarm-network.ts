@@ -38,7 +38,8 @@ export interface SwarmNetworkEvents {
  */
 export class SwarmNetwork extends EventEmitter<SwarmNetworkEvents> {
   readonly swarm: Hyperswarm
-  private readonly _topics = new Map<string, Hyperswarm.PeerDiscoverySession>()
+  /** Our Hyperswarm sessions per topic (hex): one per join not yet left. */
+  private readonly _topics = new Map<string, Hyperswarm.PeerDiscoverySession[]>()
   private _closed = false
 
   constructor (private readonly _feedStore: FeedStore, keyPair: { publicKey: Buffer, secretKey: Buffer }, options: NetworkOptions) {
@@ -65,24 +66,43 @@ export class SwarmNetwork extends EventEmitter<SwarmNetworkEvents> {
     return this.swarm.connections.size
   }
 
-  /** Announces and looks up `topic`. Idempotent. */
+  /**
+   * Announces (`server`) and looks up (`client`) `topic`; both by default. Every join is counted: the topic stays
+   * joined until each join has been left (a party's topic and a join handshake on the same topic do not undo each
+   * other), and it is announced while any join asks for that. Returns this join's session (pass it to `leave`).
+   */
   join (topic: Uint8Array, options: { server?: boolean, client?: boolean } = {}): Hyperswarm.PeerDiscoverySession {
     this._assertOpen()
     const id = Buffer.from(topic).toString('hex')
-    let session = this._topics.get(id)
-    if (session === undefined) {
-      session = this.swarm.join(topic, { server: options.server ?? true, client: options.client ?? true })
-      this._topics.set(id, session)
-      log('joined topic %s', id.slice(0, 8))
-    }
+    const session = this.swarm.join(topic, { server: options.server ?? true, client: options.client ?? true })
+    let sessions = this._topics.get(id)
+    if (sessions === undefined) this._topics.set(id, sessions = [])
+    sessions.push(session)
+    log('joined topic %s (%d joins)', id.slice(0, 8), sessions.length)
     return session
   }
 
-  async leave (topic: Uint8Array): Promise<void> {
+  /** Undoes one join of `topic`: `session` is what `join` returned. The topic itself is left when its last join is. */
+  async leave (topic: Uint8Array, session: Hyperswarm.PeerDiscoverySession): Promise<void> {
     const id = Buffer.from(topic).toString('hex')
-    if (!this._topics.delete(id) || this._closed) return
-    await this.swarm.leave(topic)
-    log('left topic %s', id.slice(0, 8))
+    const sessions = this._topics.get(id)
+    const at = sessions === undefined ? -1 : sessions.indexOf(session)
+    if (sessions === undefined || at < 0) return
+    sessions.splice(at, 1)
+    if (sessions.length === 0) this._topics.delete(id)
+    if (this._closed) return
+    await session.destroy()
+    log('left topic %s (%d joins remain)', id.slice(0, 8), sessions.length)
+  }
+
+  /** How many joins of `topic` have not been left (0: we are not on the topic). */
+  joins (topic: Uint8Array): number {
+    return this._topics.get(Buffer.from(topic).toString('hex'))?.length ?? 0
+  }
+
+  /** Whether Hyperswarm itself has the topic (announced or looked up): false once the last join is left. */
+  isOnTopic (topic: Uint8Array): boolean {
+    return !this._closed && this.swarm.status(topic) !== null
   }
 
   /** Keeps a connection to this peer (by public key) whatever topics it is on. */
