@@ -129,7 +129,42 @@ export class Database implements ItemHost {
 
   childrenOf (id: string): readonly Item[] {
     const set = this._byParent.get(id)
-    return set === undefined ? [] : byCreation([...set].filter((item) => !item.deleted))
+    return set === undefined ? [] : byCreation([...set].filter((item) => !item.deleted && this.parentIdOf(item) === id))
+  }
+
+  /**
+   * The parent of `item` as apps see it. Each move is checked against the tree its author saw, but two concurrent
+   * moves (A under B here, B under A there) can still record a cycle. Every peer records the same parents and
+   * stamps, so every peer breaks it the same way: in a cycle, the item whose move has the highest order stamp sits
+   * at the top level (its move still counts for later comparisons); every other item keeps its recorded parent.
+   */
+  parentIdOf (item: Item): string {
+    const recorded = item.recordedParentId
+    if (recorded === '') return ''
+    const cycle = this._cycleThrough(item)
+    if (cycle === undefined) return recorded
+    // A parent named at creation has no move stamp: the creation's stamp stands in (a hostile peer can close a
+    // cycle through one; honest writers cannot, since they check moves against what they have seen).
+    const stampOf = (member: Item): OrderStamp => member.parentStamp ?? member.genesis.created
+    let latest = item
+    for (const member of cycle) {
+      if (compareOrder(stampOf(member), stampOf(latest)) > 0) latest = member
+    }
+    return latest === item ? '' : recorded
+  }
+
+  /** The items of the cycle of recorded parents through `item`, if it is on one (depth-bounded walk). */
+  private _cycleThrough (item: Item): Item[] | undefined {
+    const path: Item[] = []
+    const seen = new Set<Item>()
+    for (let at: Item | undefined = item; at !== undefined; at = this._items.get(at.recordedParentId)) {
+      if (at === item && path.length > 0) return path
+      if (seen.has(at)) return undefined // a cycle further up, not through `item`
+      seen.add(at)
+      path.push(at)
+      if (at.recordedParentId === '') return undefined
+    }
+    return undefined
   }
 
   /** A live result set of the items matching `query`, in creation order. The system item is never included. */
@@ -281,6 +316,8 @@ export class Database implements ItemHost {
         if (previous !== '') removeFrom(this._byParent, previous, item)
         if (change.parentId !== '') addTo(this._byParent, change.parentId, item)
         this._touched.add(item)
+        // Closing (or opening) a cycle can move another item of it to or from the top level.
+        for (const member of this._cycleThrough(item) ?? []) this._touched.add(member)
       }
     }
   }

@@ -64,7 +64,7 @@ export function encodeItem (item: Item): Uint8Array {
     modelType: g.modelType,
     modelVersion: g.modelVersion,
     itemType: g.type,
-    parentId: item.parentId ?? '',
+    parentId: item.recordedParentId,
     parentStamp: stampToRecord(item.parentStamp),
     deleted: item.deleted,
     deletedStamp: stampToRecord(item.deletedStamp),

@@ -5,6 +5,8 @@ import { DatabaseError } from './errors'
 export interface ItemHost {
   getItem (id: string): Item | undefined
   childrenOf (id: string): readonly Item[]
+  /** The parent apps see: the recorded one, unless concurrent moves closed a cycle through this item (see Database). */
+  parentIdOf (item: Item): string
   writeChange (item: Item, change: { deleted: boolean } | { parentId: string }): Promise<void>
 }
 
@@ -77,9 +79,18 @@ export class Item<M extends AnyModel = AnyModel> {
     return this._model
   }
 
-  get parentId (): string | undefined { return this._parentId === '' ? undefined : this._parentId }
+  /** The parent's id (undefined at the top level). Concurrent moves can record a cycle; it is broken here (Database). */
+  get parentId (): string | undefined {
+    const id = this._host.parentIdOf(this)
+    return id === '' ? undefined : id
+  }
+
+  /** The parent the latest move recorded ('' for none), cycle or not: what snapshots keep. */
+  get recordedParentId (): string { return this._parentId }
+
   get parent (): Item | undefined {
-    return this._parentId === '' ? undefined : this._host.getItem(this._parentId)
+    const id = this._host.parentIdOf(this)
+    return id === '' ? undefined : this._host.getItem(id)
   }
 
   get children (): readonly Item[] { return this._host.childrenOf(this.id) }
