@@ -161,6 +161,12 @@ test('readers replicate everything but their writes fail locally with a clear er
     expect(partyB.role).toBe('reader')
     expect(partyB.database.select({ type: 'note' }).value).toHaveLength(1)
     await expect(partyB.database.createItem({ type: 'note' })).rejects.toMatchObject({ code: 'NOT_A_WRITER' })
+    expect(partyB.canWrite).toBe(false)
+    // A reader renaming itself: saved for later parties, not written where it cannot write.
+    await b.setDisplayName('reader b')
+    expect(b.identity.displayName).toBe('reader b')
+    await expect(b.setDisplayName('x'.repeat(10_000))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    expect(b.identity.displayName).toBe('reader b')
   } finally {
     disconnect()
   }

@@ -4,7 +4,7 @@ import debug from 'debug'
 import { Level } from 'level'
 import { FeedStore } from '@echodb/feed-store'
 import { createModelFactory, type ModelFactory, type ModelType, type PropertyValue } from '@echodb/models'
-import { createFeedAdmit, createIdentityInfo, KeyStore, type SignedCredential, type Signer } from '@echodb/credentials'
+import { createFeedAdmit, createIdentityInfo, displayNameProblem, KeyStore, type SignedCredential, type Signer } from '@echodb/credentials'
 import type { Database } from './database'
 import { DatabaseError } from './errors'
 import { SwarmNetwork, type NetworkOptions } from './network/swarm-network'
@@ -145,13 +145,19 @@ export class ECHO {
     return { publicKey: this._identity.publicKey, displayName: this._displayName }
   }
 
-  /** Sets the display name; it is written to every open party we can write to, and to parties created later. */
+  /**
+   * Sets the display name (checked first: INVALID_ARGUMENT names the problem, and nothing is saved); it is written
+   * to every open party whose feed is admitted (readers have none: their name is the one they joined with) and to
+   * parties created or joined later.
+   */
   async setDisplayName (displayName: string): Promise<void> {
     this._assertOpen()
+    const problem = displayNameProblem(displayName)
+    if (problem !== null) throw new DatabaseError('INVALID_ARGUMENT', `display name refused: ${problem}`)
     await this._metaStore.setSetting('displayName', displayName)
     this._displayName = displayName
     for (const party of this._parties.values()) {
-      if (party.isOpen && party.role !== undefined) await party.setDisplayName(displayName)
+      if (party.isOpen && party.canWrite) await party.setDisplayName(displayName)
     }
   }
 

@@ -375,6 +375,12 @@ export class Party extends EventEmitter<PartyEvents> {
     return this._requireOpen().processor
   }
 
+  /** Whether our own feed is admitted, so our writes are processed (false for readers, and before admission). */
+  get canWrite (): boolean {
+    const open = this._requireOpen()
+    return open.partyState.isFeedAdmitted(open.ownFeed.id)
+  }
+
   /** Our role in the party, or undefined while we are not (yet) a member. */
   get role (): Role | undefined {
     return this._requireOpen().partyState.getRole(this._context.identity.publicKey)
