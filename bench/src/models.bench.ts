@@ -127,6 +127,7 @@ export const suite: Suite = {
     const written: Uint8Array[] = []
     let block = 0
     const text: TextModel = new TextModel(TextModel.type, {
+      feedKey: FEED_KEY,
       writer: async (mutation) => {
         written.push(mutation)
         text.processEncoded(mutation, meta(block++))

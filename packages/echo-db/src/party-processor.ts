@@ -252,7 +252,9 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
    */
   private _isCut (candidate: HeadCandidate): boolean {
     const state = this._options.partyState
-    return state.hasGenesis && state.blockStatus(candidate.feedKey, candidate.blockIndex) === 'cut'
+    if (!state.hasGenesis || state.blockStatus(candidate.feedKey, candidate.blockIndex) !== 'cut') return false
+    // During a rebuild items are judged by the previous run's membership: it must agree that nothing here counts.
+    return this._judge === undefined || this._judge.blockStatus(candidate.feedKey, candidate.blockIndex) === 'cut'
   }
 
   private async _run (): Promise<void> {

@@ -81,6 +81,10 @@ export class Party extends EventEmitter<PartyEvents> {
   private _opening: Promise<void> | undefined
   private _membersResult: ResultSet<MemberInfo> | undefined
   private _rebuilding: Promise<void> | undefined
+  /** The party's greeter (with a network), from the first open until a close that is not a rebuild's. */
+  private _greeter: Greeter | undefined
+  /** The membership the greeter reads: the current run's. */
+  private _greeterState: PartyState | undefined
   /** A rebuild was asked for while one ran: run another once it is done. */
   private _rebuildAgain = false
   /** The membership a rebuild starts from: the replay judges item messages by it (see PartyProcessorOptions.judge). */
@@ -217,15 +221,10 @@ export class Party extends EventEmitter<PartyEvents> {
       }
     }, context.network)
     const network = context.network
-    const greeter = network === undefined
-      ? undefined
-      : new Greeter({
-        partyKey: this.key,
-        identity: context.identity,
-        state: partyState,
-        channelKey: network.publicKey,
-        admit: async (admission) => { await this._writeBlock(admission.credentials.map((credential) => ({ credential }))) }
-      })
+    // One greeter for as long as the party is open, a rebuild included (its invitations stay valid): it reads the
+    // membership of the current run.
+    this._greeterState = partyState
+    const greeter = network === undefined ? undefined : this._greeter ??= this._newGreeter(network.publicKey)
     const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, greeter, lookAgain: undefined, session: undefined, blocksSinceSnapshot: 0, saving: undefined }
     processor.on('timeframe', (timeframe) => {
       this.emit('timeframe', timeframe)
@@ -286,6 +285,17 @@ export class Party extends EventEmitter<PartyEvents> {
     }
   }
 
+  private _newGreeter (channelKey: Buffer): Greeter {
+    const party = this
+    return new Greeter({
+      partyKey: this.key,
+      identity: this._context.identity,
+      get state () { return party._greeterState as PartyState },
+      channelKey,
+      admit: async (admission) => { await this._writeBlock(admission.credentials.map((credential) => ({ credential }))) }
+    })
+  }
+
   /** Saves a snapshot, then stops processing and releases the party's memory. Writes in flight are rejected. */
   async close (): Promise<void> {
     // A rebuild closes and opens the party itself: let it finish, or it would open the party again afterwards.
@@ -302,12 +312,18 @@ export class Party extends EventEmitter<PartyEvents> {
     await this._close(false)
   }
 
-  /** `markClosed`: record in the MetaStore that the user closed the party (not on shutdown or rebuild). */
-  private async _close (markClosed: boolean): Promise<void> {
+  /**
+   * `markClosed`: record in the MetaStore that the user closed the party (not on shutdown or rebuild). A rebuild
+   * keeps the greeter, so the party's invitations outlive it.
+   */
+  private async _close (markClosed: boolean, rebuilding = false): Promise<void> {
     if (this._opening !== undefined) await this._opening
     const open = this._open
     if (open === undefined) return
-    if (open.greeter !== undefined) this._context.invitations?.remove(open.greeter)
+    if (open.greeter !== undefined && !rebuilding) {
+      this._context.invitations?.remove(open.greeter)
+      this._greeter = undefined
+    }
     open.lookAgain?.stop()
     if (this._context.network !== undefined && open.session !== undefined) await this._context.network.leave(discoveryKey(this.key), open.session)
     open.sync.close()
@@ -588,7 +604,7 @@ export class Party extends EventEmitter<PartyEvents> {
     // The most complete membership we have: the view the current run judges by.
     const judge = open.processor.view
     try {
-      await this._close(false)
+      await this._close(false, true)
       await this._context.itemStore.clear(this.id)
       this._judge = judge
       await this.open()

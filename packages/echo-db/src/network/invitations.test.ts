@@ -118,6 +118,20 @@ test('closing a party cancels its open invitations and leaves their topics', asy
   await expect(bob.joinParty(invitation.code, invitation.secret, { timeout: 1000 })).rejects.toMatchObject({ code: 'UNREACHABLE' })
 })
 
+test('an invitation outlives a rebuild of its party (the greeter stays; it reads the rebuilt membership)', async () => {
+  const [alice, bob] = await Promise.all([peer('alice'), peer('bob')])
+  const party = await alice.createParty({ properties: { title: 'kept' } })
+  const invitation = await party.createInvitation()
+  const reopened = new Promise((resolve) => party.once('open', resolve))
+  // White box: what a late removal makes the party do (see rebuild.test.ts for the real triggers).
+  ;(party as unknown as { _requestRebuild: () => void })._requestRebuild()
+  await reopened
+  expect(invitation.status).toBe('open')
+  const joined = await bob.joinParty(invitation.code, invitation.secret)
+  await expect(invitation.done).resolves.toMatchObject({ role: 'writer' })
+  expect(joined.properties.get('title')).toBe('kept')
+})
+
 test('an unreachable greeter is reported as UNREACHABLE within the timeout', async () => {
   const [alice, bob] = await Promise.all([peer('alice'), peer('bob')])
   const party = await alice.createParty()
