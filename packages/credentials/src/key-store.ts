@@ -43,7 +43,7 @@ function isKind (kind: unknown): kind is KeyKind {
  * Ed25519 keys kept in level. Secret keys never leave it except through `export`; `signer` signs without handing
  * the secret key out.
  *
- *     const keys = await KeyStore.open(dir)            // or new KeyStore(db.sublevel('keys')) on an open level db
+ *     const keys = await KeyStore.open(dir)            // or new KeyStore(db.sublevel('echo-keys')) on an open level db
  *     const identity = await keys.ensure('identity')   // created on first use
  *     const signer = await keys.signer(identity.publicKey)
  */
