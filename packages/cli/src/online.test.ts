@@ -4,23 +4,30 @@ import { Capture, Child, cli, ensureBuilt, Homes, spawnCli, type Result } from '
 
 const homes = new Homes()
 
-describe('online data commands (members admitted through the echo-db API)', () => {
+/**
+ * `echo dht` on loopback for one describe block (started before its tests, stopped after, exiting 0); returns the
+ * network flags for the other commands, filled in once it runs.
+ */
+function localDht (): string[] {
   const dhtStop = new AbortController()
   let dht: Promise<Result>
-  let net: string[]
-
+  const net: string[] = []
   beforeAll(async () => {
     const stdout = new Capture()
     dht = cli(['dht', '--host', '127.0.0.1', '--port', '0'], { signal: dhtStop.signal, stdout })
     const [, address] = await stdout.waitFor(/^(127\.0\.0\.1:\d+)\n/)
-    net = ['--bootstrap', address, '--host', '127.0.0.1']
+    net.push('--bootstrap', address, '--host', '127.0.0.1')
   })
-
   afterAll(async () => {
     dhtStop.abort()
     expect((await dht).code).toBe(0)
     await homes.cleanup()
   })
+  return net
+}
+
+describe('online data commands (members admitted through the echo-db API)', () => {
+  const net = localDht()
 
   test('watch shows changes another member sends with --sync; get --sync catches up; sync reports', async () => {
     const adaHome = await homes.make()
@@ -134,24 +141,9 @@ describe('online data commands (members admitted through the echo-db API)', () =
 })
 
 describe('online, in-process, on a local DHT', () => {
-  const dhtStop = new AbortController()
   const leftovers: AbortController[] = []
   afterEach(() => { for (const controller of leftovers.splice(0)) controller.abort() })
-  let dht: Promise<Result>
-  let net: string[]
-
-  beforeAll(async () => {
-    const stdout = new Capture()
-    dht = cli(['dht', '--host', '127.0.0.1', '--port', '0'], { signal: dhtStop.signal, stdout })
-    const [, address] = await stdout.waitFor(/^(127\.0\.0\.1:\d+)\n/)
-    net = ['--bootstrap', address, '--host', '127.0.0.1']
-  })
-
-  afterAll(async () => {
-    dhtStop.abort()
-    expect((await dht).code).toBe(0)
-    await homes.cleanup()
-  })
+  const net = localDht()
 
   async function person (name: string): Promise<(argv: string[], options?: Parameters<typeof cli>[1]) => Promise<Result>> {
     const home = await homes.make()

@@ -122,7 +122,7 @@ test('an invitation outlives a rebuild of its party (the greeter stays; it reads
   const [alice, bob] = await Promise.all([peer('alice'), peer('bob')])
   const party = await alice.createParty({ properties: { title: 'kept' } })
   const invitation = await party.createInvitation()
-  const reopened = new Promise((resolve) => party.once('open', resolve))
+  const reopened = new Promise<void>((resolve) => party.once('open', () => resolve()))
   // White box: what a late removal makes the party do (see rebuild.test.ts for the real triggers).
   ;(party as unknown as { _requestRebuild: () => void })._requestRebuild()
   await reopened

@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'fs/promises'
-import { tmpdir } from 'os'
 import { join } from 'path'
 import debug from 'debug'
 import { echo } from '@echodb/proto'
@@ -15,6 +13,7 @@ import type { Party } from '../party'
 import type { PeerNetwork } from './network'
 import { defaultSeed, Rng } from './rng'
 import { partyDigest } from './state-digest'
+import { runInHarness } from './harness-run'
 
 const log = debug('echo:echo-db:reliability:hostile')
 
@@ -134,15 +133,10 @@ export async function runHostileHarness (options: HostileOptions): Promise<Hosti
   const network = options.network
   const timeout = options.stepTimeoutMs ?? 10_000
   const honestCount = options.honestPeers ?? 3
-  const root = await mkdtemp(join(options.tmp ?? tmpdir(), 'echodb-hostile-'))
   const report: HostileReport = {
     seed, network: network.kind, tried: 0, accepted: 0, unreported: 0, honestConverged: false, honestWrites: 0, attacks: [], rejections: [], errors: []
   }
-  const onError = (err: unknown): void => { report.errors.push((err as Error)?.stack ?? String(err)) }
-  process.on('uncaughtException', onError)
-  process.on('unhandledRejection', onError)
-  const echos: ECHO[] = []
-  try {
+  return await runInHarness({ prefix: 'echodb-hostile-', tmp: options.tmp, network, errors: report.errors }, async (root, echos) => {
     // --- set-up: honest peers, the hostile member, and the hostile member's extra feeds -----------------------
     const make = async (name: string): Promise<ECHO> => {
       const peer = await network.createPeer(join(root, name))
@@ -397,13 +391,7 @@ export async function runHostileHarness (options: HostileOptions): Promise<Hosti
     }
     report.rejections = honest.map((peer) => peer.party.rejections)
     return report
-  } finally {
-    for (const peer of echos) await peer.close().catch((err) => { report.errors.push(`close: ${String(err)}`) })
-    await network.close()
-    await rm(root, { recursive: true, force: true })
-    process.off('uncaughtException', onError)
-    process.off('unhandledRejection', onError)
-  }
+  })
 }
 
 /** Waits until every honest peer consumed (or, for held blocks, downloaded) the attack, then judges it. */

@@ -1,16 +1,14 @@
-import { mkdtemp, rm } from 'fs/promises'
-import { tmpdir } from 'os'
 import { join } from 'path'
 import { setFlagsFromString } from 'v8'
 import { runInNewContext } from 'vm'
 import debug from 'debug'
 import { CounterModel, type ObjectModel } from '@echodb/models'
-import type { ECHO } from '../echo'
 import type { Item } from '../item'
 import type { Party } from '../party'
 import type { PeerNetwork } from './network'
 import { defaultSeed, Rng } from './rng'
 import { partyDigest } from './state-digest'
+import { runInHarness } from './harness-run'
 
 const log = debug('echo:echo-db:reliability:soak')
 
@@ -133,16 +131,11 @@ export async function runSoak (options: SoakOptions): Promise<SoakReport> {
   const keysPerItem = options.keysPerItem ?? 32
   const maxOutage = options.maxOutageMs ?? 1_500
   const sampleEvery = options.sampleEveryMs ?? Math.max(100, Math.floor(options.durationMs / 30))
-  const root = await mkdtemp(join(options.tmp ?? tmpdir(), 'echodb-soak-'))
   const report: SoakReport = {
     seed, network: network.kind, durationMs: options.durationMs, peers: peerCount, writes: 0, outages: 0, samples: [],
     heapEarlyMB: NaN, heapLateMB: NaN, heapGrowthMB: NaN, converged: false, convergeMs: 0, rejections: [], errors: []
   }
-  const onError = (err: unknown): void => { report.errors.push((err as Error)?.stack ?? String(err)) }
-  process.on('uncaughtException', onError)
-  process.on('unhandledRejection', onError)
-  const echos: ECHO[] = []
-  try {
+  return await runInHarness({ prefix: 'echodb-soak-', tmp: options.tmp, network, errors: report.errors }, async (root, echos) => {
     for (let i = 0; i < peerCount; i++) echos.push(await network.createPeer(join(root, `peer-${i}`)))
     const first = await echos[0].createParty({ properties: { title: 'soak' } })
     const parties = [first]
@@ -219,11 +212,5 @@ export async function runSoak (options: SoakOptions): Promise<SoakReport> {
     report.rejections = parties.map((p) => ({ ...p.rejections }) as Record<string, number>)
     log('soak: %d writes, %d outages, heap %d -> %d MB, converged %s', report.writes, report.outages, report.heapEarlyMB, report.heapLateMB, report.converged)
     return report
-  } finally {
-    for (const peer of echos) await peer.close().catch((err) => { report.errors.push(`close: ${String(err)}`) })
-    await network.close()
-    await rm(root, { recursive: true, force: true })
-    process.off('uncaughtException', onError)
-    process.off('unhandledRejection', onError)
-  }
+  })
 }
