@@ -62,7 +62,6 @@ interface OpenParty {
   writer: FeedWriter<echo.IEnvelope>
   ownFeed: Feed
   sync: PartySync
-  greeter: Greeter | undefined
   /** Looks the party's topic up again while no peer of the party is connected. */
   lookAgain: LookAgain | undefined
   /** Our join of the party's topic (left on close; other joins of the same topic are not). */
@@ -225,7 +224,7 @@ export class Party extends EventEmitter<PartyEvents> {
     // membership of the current run.
     this._greeterState = partyState
     const greeter = network === undefined ? undefined : this._greeter ??= this._newGreeter(network.publicKey)
-    const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, greeter, lookAgain: undefined, session: undefined, blocksSinceSnapshot: 0, saving: undefined }
+    const open: OpenParty = { partyState, database, processor, writer, ownFeed, sync, lookAgain: undefined, session: undefined, blocksSinceSnapshot: 0, saving: undefined }
     processor.on('timeframe', (timeframe) => {
       this.emit('timeframe', timeframe)
       if (++open.blocksSinceSnapshot >= context.snapshotInterval) void this._saveSnapshot(open)
@@ -320,8 +319,8 @@ export class Party extends EventEmitter<PartyEvents> {
     if (this._opening !== undefined) await this._opening
     const open = this._open
     if (open === undefined) return
-    if (open.greeter !== undefined && !rebuilding) {
-      this._context.invitations?.remove(open.greeter)
+    if (this._greeter !== undefined && !rebuilding) {
+      this._context.invitations?.remove(this._greeter)
       this._greeter = undefined
     }
     open.lookAgain?.stop()
@@ -466,7 +465,7 @@ export class Party extends EventEmitter<PartyEvents> {
   async createInvitation (options: InvitationOptions = {}): Promise<PartyInvitation> {
     const open = this._requireOpen()
     const network = this._context.network
-    if (network === undefined || open.greeter === undefined) {
+    if (network === undefined || this._greeter === undefined) {
       throw new DatabaseError('NO_NETWORK', 'invitations need an ECHO instance created with `network` options')
     }
     if (open.partyState.getRole(this._context.identity.publicKey) !== 'admin') {
@@ -475,8 +474,8 @@ export class Party extends EventEmitter<PartyEvents> {
     if (options.role !== undefined && !['admin', 'writer', 'reader'].includes(options.role)) {
       throw new DatabaseError('INVALID_ARGUMENT', `role must be admin, writer or reader, not ${String(options.role)}`)
     }
-    const invitation = await open.greeter.createInvitation(options)
-    return new PartyInvitation(invitation, open.greeter, network)
+    const invitation = await this._greeter.createInvitation(options)
+    return new PartyInvitation(invitation, this._greeter, network)
   }
 
   /**
