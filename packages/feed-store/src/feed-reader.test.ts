@@ -5,7 +5,7 @@ import { FeedReader, type DecodeErrorEvent, type ReadBlock } from './feed-reader
 import { FeedWriter } from './feed-writer'
 import { causalSelector, type Selector } from './selector'
 import { Timeframe } from './timeframe'
-import { Cleanup, jsonCodec, pipeStores, textCodec } from './test-fixtures/helpers'
+import { Cleanup, jsonCodec, pipeStores, take, textCodec } from './test-fixtures/helpers'
 
 const cleanup = new Cleanup()
 afterEach(async () => await cleanup.run())
@@ -16,15 +16,6 @@ function reader<T = string> (options: { selector?: Selector, codec?: Codec<T> } 
   return r
 }
 
-async function take<T> (r: FeedReader<T>, n: number): Promise<Array<ReadBlock<T>>> {
-  const out: Array<ReadBlock<T>> = []
-  for (let i = 0; i < n; i++) {
-    const next = await r.next()
-    if (next.done === true) throw new Error('reader ended early')
-    out.push(next.value)
-  }
-  return out
-}
 
 /** Appends one block per message (awaited), each stamped with the timeframe given. */
 async function appendBlocks (feed: Feed, blocks: Array<{ text: string, timeframe?: Timeframe }>): Promise<void> {

@@ -4,7 +4,7 @@ import { decodeFeedBlock, encodeFeedBlock } from './feed-block'
 import { FeedReader, type ReadBlock } from './feed-reader'
 import { FeedWriter } from './feed-writer'
 import { Timeframe } from './timeframe'
-import { Cleanup, textCodec } from './test-fixtures/helpers'
+import { Cleanup, take, textCodec } from './test-fixtures/helpers'
 
 // A FeedWriter hands the blocks it appends to the readers of the same process, so they need not read back from
 // storage what was just written. These tests check that what a reader gets that way is exactly what storage holds,
@@ -24,15 +24,6 @@ function rawBlock (text: string): Buffer {
   return Buffer.from(encodeFeedBlock(new Timeframe().toProto(), [Buffer.from(text)]))
 }
 
-async function take (r: FeedReader<string>, n: number): Promise<Array<ReadBlock<string>>> {
-  const out: Array<ReadBlock<string>> = []
-  for (let i = 0; i < n; i++) {
-    const next = await r.next()
-    if (next.done === true) throw new Error('reader ended early')
-    out.push(next.value)
-  }
-  return out
-}
 
 async function stored (feed: Feed): Promise<string[]> {
   const out: string[] = []

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'fs/promises'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import type { Codec } from '../codec'
+import type { FeedReader, ReadBlock } from '../feed-reader'
 import { FeedStore } from '../feed-store'
 
 /** UTF-8 text; decoding accepts any bytes. */
@@ -66,4 +67,15 @@ export async function until (check: () => boolean, ms = 10000): Promise<void> {
     if (Date.now() - start > ms) throw new Error('condition not met in time')
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
+}
+
+/** The reader's next `n` blocks; throws if it ends first. */
+export async function take<T> (r: FeedReader<T>, n: number): Promise<Array<ReadBlock<T>>> {
+  const out: Array<ReadBlock<T>> = []
+  for (let i = 0; i < n; i++) {
+    const next = await r.next()
+    if (next.done === true) throw new Error('reader ended early')
+    out.push(next.value)
+  }
+  return out
 }
