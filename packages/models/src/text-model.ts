@@ -5,6 +5,7 @@ import type * as YTypes from 'yjs' with { 'resolution-mode': 'import' }
 import { ModelError } from './errors'
 import { defineModelType, Model, type ModelContext, type ModelType } from './model'
 import type { MutationMeta } from './order'
+import { unsafeIntegerIn } from './yjs-update-check'
 
 // yjs ships ES-module typings with a CommonJS build: take the types from the former, the code from the latter.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -179,12 +180,15 @@ export class TextModel extends Model<TextMutation, TextSnapshot, string> {
     if (!isFeedKey(feedKey)) throw refuse(`text mutation with a feed key of ${String((feedKey as { length?: number } | undefined)?.length)} bytes, not ${FEED_KEY_LENGTH}`)
     // yjs applies a struct section before reading the delete section, so a malformed update could half-apply:
     // parse it completely first.
-    let structs: ReturnType<typeof Y.decodeUpdate>['structs']
+    let decoded: ReturnType<typeof Y.decodeUpdate>
     try {
-      structs = Y.decodeUpdate(update).structs
+      decoded = Y.decodeUpdate(update)
     } catch (err) {
       throw refuse(`text mutation is not a yjs update (${(err as Error).message})`, err)
     }
+    const unsafe = unsafeIntegerIn(decoded)
+    if (unsafe !== undefined) throw refuse(`text mutation is not a valid yjs update (${unsafe})`)
+    const structs = decoded.structs
     const client = textClientId(feedKey)
     for (let i = 0; i < structs.length; i++) {
       const id = structs[i].id
@@ -222,7 +226,11 @@ export class TextModel extends Model<TextMutation, TextSnapshot, string> {
     if (state.length > 0) {
       doc = newDoc()
       try {
+        const unsafe = unsafeIntegerIn(Y.decodeUpdate(state))
+        if (unsafe !== undefined) throw new Error(unsafe)
         Y.applyUpdate(doc, state)
+        // What is loaded must snapshot again (yjs re-encodes pending structs only here).
+        Y.encodeStateAsUpdate(doc)
       } catch (err) {
         throw new ModelError('INVALID_SNAPSHOT', `text snapshot is not a yjs document (${(err as Error).message})`, { cause: err })
       }
