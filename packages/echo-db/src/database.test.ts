@@ -5,6 +5,8 @@ import { decodeItem, encodeItem } from './item-store'
 
 const FEED = 'aa'.repeat(32)
 const IDENTITY = new Uint8Array(32).fill(1)
+/** An item id in FEED's id space (its first 8 bytes are FEED's). */
+const ownId = (byte: string): string => FEED.slice(0, 16) + byte.repeat(8)
 
 /**
  * A one-writer pipeline: every write becomes the next "block", its messages are round-tripped through the wire
@@ -23,10 +25,10 @@ function pipeline (factory: ModelFactory = createModelFactory()) {
       deliver(messages.map((m) => echo.Envelope.decode(echo.Envelope.encode(m).finish()).item as echo.IItemMessage), block++)
     }
   })
-  function deliver (messages: echo.IItemMessage[], blockIndex: number, seq = blockIndex): void {
+  function deliver (messages: echo.IItemMessage[], blockIndex: number, seq = blockIndex, inGenesisBlock = false): void {
     messages.forEach((message, index) => {
       const order: OrderStamp = { seq, feed: FEED, block: blockIndex, index }
-      const meta: ItemMessageMeta = { identityKey: IDENTITY, feedKey: Buffer.from(FEED, 'hex'), feedId: FEED, blockIndex, indexInBlock: index, order }
+      const meta: ItemMessageMeta = { identityKey: IDENTITY, feedKey: Buffer.from(FEED, 'hex'), feedId: FEED, blockIndex, indexInBlock: index, order, inGenesisBlock }
       const rejection = db.process(message, meta)
       if (rejection !== undefined) rejections.push(rejection)
     })
@@ -67,7 +69,7 @@ test('createItem writes genesis and props in one block; select by type, parent a
 
 test('item fields are last-writer-wins by order stamp, whatever the processing order', () => {
   const { db, deliver } = pipeline()
-  const id = 'ab'.repeat(16)
+  const id = ownId('ab')
   deliver([{ itemId: id, genesis: { modelType: ObjectModel.type.url, modelVersion: 1 } }], 0)
   const p1 = 'c1'.repeat(16)
   const p2 = 'c2'.repeat(16)
@@ -89,19 +91,34 @@ test('bad item messages are rejected with reasons and change nothing', async () 
     { itemId: item.id, genesis: { modelType: ObjectModel.type.url, modelVersion: 1 } },
     { itemId: 'ee'.repeat(16), mutation: { model: new Uint8Array([1]) } },
     { itemId: item.id, mutation: { model: new Uint8Array([0xff, 0xff, 0xff]) } },
-    { itemId: 'dd'.repeat(16), genesis: { modelType: '' } }
+    { itemId: ownId('dd'), genesis: { modelType: '' } },
+    { itemId: 'bb'.repeat(16), genesis: { modelType: ObjectModel.type.url, modelVersion: 1 } },
+    { itemId: ownId('de'), genesis: { modelType: ObjectModel.type.url, modelVersion: 1, system: true } }
   ], 5)
   expect(rejections.map((r) => r.reason)).toEqual([
-    'INVALID_ITEM_ID', 'INVALID_ITEM_MESSAGE', 'DUPLICATE_ITEM', 'UNKNOWN_ITEM', 'MUTATION_REJECTED', 'INVALID_ITEM_MESSAGE'
+    'INVALID_ITEM_ID', 'INVALID_ITEM_MESSAGE', 'DUPLICATE_ITEM', 'UNKNOWN_ITEM', 'MUTATION_REJECTED', 'INVALID_ITEM_MESSAGE',
+    'INVALID_ITEM_ID', 'INVALID_ITEM_MESSAGE'
   ])
+  expect(rejections[6].detail).toMatch(/not in the id space of feed aaaaaaaaaaaaaaaa/)
+  expect(rejections[7].detail).toMatch(/only in the party's genesis block/)
   expect(Buffer.from(encodeItem(item))).toEqual(Buffer.from(before))
   expect(db.size).toBe(1)
+})
+
+test('items are created in the writing feed\'s id space; the system item only in the genesis block, once', async () => {
+  const { db, deliver, rejections } = pipeline()
+  const created = await db.createItem()
+  expect(created.id).toMatch(new RegExp(`^${FEED.slice(0, 16)}[0-9a-f]{16}$`))
+  const system = (byte: string): echo.IItemMessage => ({ itemId: ownId(byte), genesis: { modelType: ObjectModel.type.url, modelVersion: 1, system: true } })
+  deliver([system('01'), system('02')], 0, 0, true)
+  expect(db.systemItem?.id).toBe(ownId('01'))
+  expect(rejections.map((r) => r.reason)).toEqual(['DUPLICATE_ITEM'])
 })
 
 test('items of an unregistered model stay dormant with their mutations and come alive on registration', async () => {
   const factory = new ModelFactory().register(ObjectModel.type)
   const { db, deliver } = pipeline(factory)
-  const id = 'ab'.repeat(16)
+  const id = ownId('ab')
   const increment = (by: number): Uint8Array => CounterModel.type.mutationCodec.encode({ delta: by })
   deliver([{ itemId: id, genesis: { modelType: CounterModel.type.url, modelVersion: 1, itemType: 'score' } }], 0)
   deliver([{ itemId: id, mutation: { model: increment(2) } }, { itemId: id, mutation: { model: increment(5) } }], 1)

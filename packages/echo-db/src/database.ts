@@ -1,4 +1,3 @@
-import { randomBytes } from 'crypto'
 import debug from 'debug'
 import type { echo } from '@echodb/proto'
 import {
@@ -7,11 +6,10 @@ import {
 } from '@echodb/models'
 import { DatabaseError, type RejectionReason } from './errors'
 import { Item, type ItemHost, type ItemLinkEnds } from './item'
+import { ITEM_ID, itemIdProblem, newItemId } from './item-id'
 import { ResultSet } from './result-set'
 
 const log = debug('echo:echo-db:database')
-
-const ITEM_ID = /^[0-9a-f]{32}$/
 
 /** What the database needs from its party. */
 export interface DatabaseContext {
@@ -28,6 +26,8 @@ export interface DatabaseContext {
 /** Where a processed item message came from. `feedId` is the hex of meta.feedKey, computed once per block. */
 export interface ItemMessageMeta extends MutationMeta {
   readonly feedId: string
+  /** True in the party's genesis block (block 0 of the genesis feed): the one place a system item is created. */
+  readonly inGenesisBlock?: boolean
 }
 
 /** A rejected item message: counted and reported by the party. */
@@ -210,7 +210,7 @@ export class Database implements ItemHost {
 
   /** The envelopes that create an item. */
   buildItem<M extends AnyModel> (options: CreateItemOptions<M>, system: boolean): echo.IEnvelope[] {
-    return buildItemEnvelopes(this._context.factory, options, system)
+    return buildItemEnvelopes(this._context.factory, this._context.feedKey, options, system)
   }
 
   async writeChange (item: Item, change: { deleted: boolean } | { parentId: string }): Promise<void> {
@@ -250,6 +250,8 @@ export class Database implements ItemHost {
   }
 
   private _processGenesis (itemId: string, genesis: echo.IItemGenesis, meta: ItemMessageMeta): ItemRejection | undefined {
+    const foreign = itemIdProblem(itemId, meta.feedId)
+    if (foreign !== undefined) return { reason: 'INVALID_ITEM_ID', detail: foreign, itemId }
     if (this._items.has(itemId)) return { reason: 'DUPLICATE_ITEM', detail: `item ${itemId} already exists`, itemId }
     const url = genesis.modelType ?? ''
     if (url === '') return { reason: 'INVALID_ITEM_MESSAGE', detail: 'genesis names no model type', itemId }
@@ -264,6 +266,10 @@ export class Database implements ItemHost {
       link = { sourceId: sourceId as string, targetId: targetId as string }
     }
     const system = genesis.system === true
+    // Created in one block only, which every peer reads as the first of its feed: no two can compete.
+    if (system && meta.inGenesisBlock !== true) {
+      return { reason: 'INVALID_ITEM_MESSAGE', detail: 'a system item is created only in the party\'s genesis block', itemId }
+    }
     if (system && this._systemItem !== undefined) {
       return { reason: 'DUPLICATE_ITEM', detail: `the party already has a system item (${this._systemItem.id})`, itemId }
     }
@@ -439,10 +445,11 @@ export class Database implements ItemHost {
 }
 
 /**
- * The envelopes that create an item: its genesis and, with `props`, an ObjectModel mutation. Validates the options
- * (DatabaseError naming the bad input). The party writes its system item with the genesis block this way.
+ * The envelopes that create an item on feed `feedKey` (the id is in that feed's id space): its genesis and, with
+ * `props`, an ObjectModel mutation. Validates the options (DatabaseError naming the bad input). The party writes its
+ * system item with the genesis block this way.
  */
-export function buildItemEnvelopes<M extends AnyModel> (factory: ModelFactory, options: CreateItemOptions<M>, system: boolean): echo.IEnvelope[] {
+export function buildItemEnvelopes<M extends AnyModel> (factory: ModelFactory, feedKey: Uint8Array, options: CreateItemOptions<M>, system: boolean): echo.IEnvelope[] {
   const modelType = options.model ?? ObjectModel.type
   const url = typeof modelType === 'string' ? modelType : modelType.url
   const type = factory.get(url)
@@ -462,7 +469,7 @@ export function buildItemEnvelopes<M extends AnyModel> (factory: ModelFactory, o
       throw new DatabaseError('INVALID_ARGUMENT', `link ends ${String(link.sourceId)} -> ${String(link.targetId)} are not item ids`)
     }
   }
-  const itemId = randomBytes(16).toString('hex')
+  const itemId = newItemId(feedKey)
   const messages: echo.IEnvelope[] = [{
     item: { itemId, genesis: { modelType: url, modelVersion: type.version, itemType: options.type ?? '', parentId, link, system } }
   }]

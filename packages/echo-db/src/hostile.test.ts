@@ -58,7 +58,7 @@ test('hostile messages from an admitted member are rejected with reasons, counte
       Buffer.from([0xff, 0xff, 0xff, 0xff]),                                     // not an Envelope
       envelope({}),                                                              // empty envelope
       envelope({ item: { itemId: 'NOT-AN-ID', genesis: { modelType: 'x/y' } } }),
-      envelope({ item: { itemId: item.id, genesis: { modelType: 'echodb.org/model/object' } } }), // duplicate
+      envelope({ item: { itemId: item.id, genesis: { modelType: 'echodb.org/model/object' } } }), // another feed's item id
       envelope({ item: { itemId: 'ab'.repeat(16), mutation: { model: new Uint8Array([8, 1]) } } }), // unknown item
       envelope({ item: { itemId: item.id, mutation: { model: new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f]) } } }) // model refuses
     ])
@@ -70,8 +70,7 @@ test('hostile messages from an admitted member are rejected with reasons, counte
       CREDENTIAL_REJECTED: 3,
       UNDECODABLE_MESSAGE: 1,
       EMPTY_ENVELOPE: 1,
-      INVALID_ITEM_ID: 1,
-      DUPLICATE_ITEM: 1,
+      INVALID_ITEM_ID: 2,
       UNKNOWN_ITEM: 1,
       MUTATION_REJECTED: 1,
       UNDECODABLE_BLOCK: 1

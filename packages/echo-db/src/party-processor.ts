@@ -289,6 +289,7 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
     let applied = false
     let skipped = false
     let credentials = false
+    let inGenesisBlock: boolean | undefined
     for (const { indexInBlock, message } of block.messages) {
       this._messages++
       if (message.credential !== null && message.credential !== undefined) {
@@ -309,8 +310,9 @@ export class PartyProcessor extends EventEmitter<PartyProcessorEvents> {
           continue
         }
         if (!applied) { applied = true; this._noteApplied(feedId, blockIndex) }
+        inGenesisBlock ??= blockIndex === 0 && state.genesis?.feedKey.equals(feedKey) === true
         const rejection = database.process(message.item, {
-          identityKey: verdict, feedKey, feedId, blockIndex, indexInBlock, order: orderStamp(seq, feedId, blockIndex, indexInBlock)
+          identityKey: verdict, feedKey, feedId, blockIndex, indexInBlock, order: orderStamp(seq, feedId, blockIndex, indexInBlock), inGenesisBlock
         })
         if (rejection !== undefined) {
           this._reject(rejection.reason, rejection.detail, feedId, blockIndex, indexInBlock, rejection.itemId)

@@ -124,7 +124,7 @@ export class Party extends EventEmitter<PartyEvents> {
     if (options.displayName !== undefined && options.displayName !== '') {
       messages.push({ credential: createIdentityInfo({ partyKey, identity: context.identity, displayName: options.displayName }) })
     }
-    messages.push(...buildItemEnvelopes(context.factory, { props: options.properties ?? {} }, true))
+    messages.push(...buildItemEnvelopes(context.factory, feed.key, { props: options.properties ?? {} }, true))
     const writer = new FeedWriter<echo.IEnvelope>(feed, { codec: envelopeCodec, timeframe: () => new Timeframe() })
     await writer.writeAll(messages)
     await writer.close()

@@ -207,6 +207,8 @@ export async function runHostileHarness (options: HostileOptions): Promise<Hosti
     const block = (messages: Uint8Array[]): Uint8Array => encodeFeedBlock(tf(), messages)
     const credentialBlock = (credential: SignedCredential): Uint8Array => block([envelope({ credential })])
     const own = hostile.ownFeed
+    /** An item id in `feed`'s id space (a genesis elsewhere is INVALID_ITEM_ID before anything else is checked). */
+    const idOn = (feed: Feed, byte: string): string => feed.id.slice(0, 16) + byte.repeat(8)
 
     /** Appends raw bytes to a hostile feed; returns the block index. */
     const append = async (feed: Feed, bytes: Uint8Array): Promise<number> => {
@@ -276,20 +278,22 @@ export async function runHostileHarness (options: HostileOptions): Promise<Hosti
       credential('replayed KeyAdmit (the hostile peer\'s own admission)', () => hostileAdmission),
       simple('credentials of another party', () => credentialBlock(createIdentityInfo({ partyKey: generateKeyPair().publicKey, identity: hostileIdentity, displayName: 'elsewhere' })), 'CREDENTIAL_REJECTED'),
       simple('item id that is not an id', () => block([envelope({ item: { itemId: 'NOT-AN-ID', genesis: { modelType: OBJECT_URL } } })]), 'INVALID_ITEM_ID'),
-      simple('second genesis of an honest item', () => block([envelope({ item: { itemId: doc.id, genesis: { modelType: OBJECT_URL, itemType: 'stolen' } } })]), 'DUPLICATE_ITEM'),
-      simple('second system item', () => block([envelope({ item: { itemId: 'dd'.repeat(16), genesis: { modelType: OBJECT_URL, system: true } } })]), 'DUPLICATE_ITEM'),
+      simple('second genesis of an honest item', () => block([envelope({ item: { itemId: doc.id, genesis: { modelType: OBJECT_URL, itemType: 'stolen' } } })]), 'INVALID_ITEM_ID'),
+      simple('genesis of an honest item\'s id, claiming in its timeframe not to have seen it', () => encodeFeedBlock(
+        new Timeframe().toProto(), [envelope({ item: { itemId: doc.id, genesis: { modelType: OBJECT_URL, itemType: 'concurrent' } } })]), 'INVALID_ITEM_ID'),
+      simple('second system item', () => block([envelope({ item: { itemId: idOn(own, 'dd'), genesis: { modelType: OBJECT_URL, system: true } } })]), 'INVALID_ITEM_MESSAGE'),
       simple('mutation of an unknown item', () => block([envelope({ item: { itemId: 'ab'.repeat(16), mutation: { model: ObjectModel.encodeProps({ a: 1 }) } } })]), 'UNKNOWN_ITEM'),
       simple('model bytes the model refuses', () => block([envelope({ item: { itemId: doc.id, mutation: { model: Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]) } } })]), 'MUTATION_REJECTED'),
       simple('mutation that changes nothing', () => block([envelope({ item: { itemId: doc.id, mutation: {} } })]), 'INVALID_ITEM_MESSAGE'),
       simple('move under a parent that is not an id', () => block([envelope({ item: { itemId: doc.id, mutation: { change: { parentId: '../../etc' } } } })]), 'INVALID_ITEM_MESSAGE'),
-      simple('genesis without a model type', () => block([envelope({ item: { itemId: 'cc'.repeat(16), genesis: { itemType: 'typeless' } } })]), 'INVALID_ITEM_MESSAGE'),
+      simple('genesis without a model type', () => block([envelope({ item: { itemId: idOn(own, 'cc'), genesis: { itemType: 'typeless' } } })]), 'INVALID_ITEM_MESSAGE'),
       simple('item message that is neither genesis nor mutation', () => block([envelope({ item: { itemId: 'cb'.repeat(16) } })]), 'INVALID_ITEM_MESSAGE'),
       {
         name: 'timeframe naming a future block of an honest feed',
         run: async () => {
           const feed = extraFeeds[0]
           const timeframe = future.clone().set(honestFeed.id, honestFeed.length + 1000)
-          const index = await append(feed, encodeFeedBlock(timeframe.toProto(), [envelope({ item: { itemId: 'f1'.repeat(16), genesis: { modelType: OBJECT_URL, itemType: 'from-the-future' } } })]))
+          const index = await append(feed, encodeFeedBlock(timeframe.toProto(), [envelope({ item: { itemId: idOn(feed, 'f1'), genesis: { modelType: OBJECT_URL, itemType: 'from-the-future' } } })]))
           return { feed, blockIndex: index, expect: { kind: 'held', why: `its timeframe names block ${honestFeed.length + 999} of ${honestFeed.id.slice(0, 8)}, which does not exist` } }
         }
       },
@@ -299,7 +303,7 @@ export async function runHostileHarness (options: HostileOptions): Promise<Hosti
           const feed = extraFeeds[1]
           const unknown = generateKeyPair().publicKey
           const timeframe = future.clone().set(unknown, 1)
-          const index = await append(feed, encodeFeedBlock(timeframe.toProto(), [envelope({ item: { itemId: 'f2'.repeat(16), genesis: { modelType: OBJECT_URL, itemType: 'from-nowhere' } } })]))
+          const index = await append(feed, encodeFeedBlock(timeframe.toProto(), [envelope({ item: { itemId: idOn(feed, 'f2'), genesis: { modelType: OBJECT_URL, itemType: 'from-nowhere' } } })]))
           return { feed, blockIndex: index, expect: { kind: 'held', why: `its timeframe names feed ${unknown.toString('hex').slice(0, 8)}, which is not in the party` } }
         }
       },
@@ -308,7 +312,7 @@ export async function runHostileHarness (options: HostileOptions): Promise<Hosti
         run: async () => {
           const feed = extraFeeds[2]
           const timeframe = future.clone().set(feed.id, feed.length + 5)
-          const index = await append(feed, encodeFeedBlock(timeframe.toProto(), [envelope({ item: { itemId: 'f3'.repeat(16), genesis: { modelType: OBJECT_URL, itemType: 'self-future' } } })]))
+          const index = await append(feed, encodeFeedBlock(timeframe.toProto(), [envelope({ item: { itemId: idOn(feed, 'f3'), genesis: { modelType: OBJECT_URL, itemType: 'self-future' } } })]))
           return { feed, blockIndex: index, expect: { kind: 'held', why: 'its timeframe names blocks of its own feed at or after itself' } }
         }
       },
@@ -317,7 +321,7 @@ export async function runHostileHarness (options: HostileOptions): Promise<Hosti
         run: async () => {
           const feed = extraFeeds[3]
           const timeframe = future.clone().set(honestFeed.id, 0xffffffff).set(own.id, 0xffffffff)
-          const index = await append(feed, encodeFeedBlock(timeframe.toProto(), [envelope({ item: { itemId: 'f4'.repeat(16), genesis: { modelType: OBJECT_URL, itemType: 'max' } } })]))
+          const index = await append(feed, encodeFeedBlock(timeframe.toProto(), [envelope({ item: { itemId: idOn(feed, 'f4'), genesis: { modelType: OBJECT_URL, itemType: 'max' } } })]))
           return { feed, blockIndex: index, expect: { kind: 'held', why: 'its timeframe names block 4294967294 of two feeds' } }
         }
       }
