@@ -9,7 +9,7 @@ import type { Database } from './database'
 import { DatabaseError } from './errors'
 import { SwarmNetwork, type NetworkOptions } from './network/swarm-network'
 import { InvitationRouter } from './network/invitation-router'
-import { DEFAULT_JOIN_TIMEOUT, runJoinHandshake } from './network/join-party'
+import { DEFAULT_JOIN_TIMEOUT, parseJoinCode, runJoinHandshake } from './network/join-party'
 import type { SyncProgress } from './network/party-sync'
 import { ItemStore } from './item-store'
 import { MetaStore, type PartyRecord } from './meta-store'
@@ -222,17 +222,23 @@ export class ECHO {
    * `code` for an offline invitation (`party.admitKey()`). Finds the greeter through the swarm, runs the
    * handshake, then replicates until caught up and resolves with the open party. Failures are InvitationErrors
    * with a `code`: INVALID_CODE, INVALID_SECRET, WRONG_SECRET (with `attemptsLeft`), TOO_MANY_ATTEMPTS, EXPIRED,
-   * USED_UP, NOT_A_MEMBER, UNREACHABLE (nobody answered within `timeout`, default 30 s). A writer or admin is
+   * USED_UP, NOT_A_MEMBER, UNREACHABLE (nobody answered within `timeout`, default 30 s); an offline code of a party
+   * this instance holds is a DatabaseError PARTY_EXISTS (before any feed is made). A writer or admin is
    * returned able to write: joinParty also waits for the block admitting its feed.
    */
   async joinParty (code: string, secret?: string, options: { timeout?: number, onProgress?: (progress: SyncProgress) => void } = {}): Promise<Party> {
     this._assertOpen()
     const network = this.network
     if (network === undefined) throw new DatabaseError('NO_NETWORK', 'joining a party needs an ECHO instance created with `network` options')
+    // A bad code, a missing secret or a party we hold already is refused before a feed is created for it.
+    const parsed = parseJoinCode(code, secret)
+    if (parsed.kind === 'member' && this.getParty(parsed.partyKey) !== undefined) {
+      throw new DatabaseError('PARTY_EXISTS', `this instance is already in party ${parsed.partyKey.toString('hex')}`)
+    }
     const timeout = options.timeout ?? DEFAULT_JOIN_TIMEOUT
     const started = Date.now()
     const feed = await this._feedStore.createFeed()
-    const result = await runJoinHandshake(code, secret, { network, identity: this._identity, feed, displayName: this._displayName, timeout })
+    const result = await runJoinHandshake(parsed, secret, { network, identity: this._identity, feed, displayName: this._displayName, timeout })
     const party = await this.addJoinedParty({
       partyKey: result.partyKey,
       genesisFeedKey: result.genesisFeedKey,

@@ -97,9 +97,12 @@ test('expired, cancelled and malformed invitations are refused with a reason', a
   expect(cancelled.announced).toBe(false)
   await expect(bob.joinParty(cancelled.code, cancelled.secret, { timeout: 1000 })).rejects.toMatchObject({ code: 'UNREACHABLE' })
 
+  // Refused before anything is created: no feed for a code that cannot be used.
+  const feedsBefore = bob.feedStore.feeds.length
   await expect(bob.joinParty('echo1notacode', '123456')).rejects.toMatchObject({ code: 'INVALID_CODE' })
   const open = await party.createInvitation()
   await expect(bob.joinParty(open.code)).rejects.toMatchObject({ code: 'INVALID_SECRET' })
+  expect(bob.feedStore.feeds.length).toBe(feedsBefore)
   expect(party.members.value.map((m) => m.displayName).sort()).toEqual(['alice', 'carol'])
 })
 
@@ -151,6 +154,10 @@ test('an offline invitation admits a known key in advance; it joins later throug
   // The admin goes offline; dave joins through bob.
   await close(alice)
   const davesParty = await dave.joinParty(code)
+  // The code names the party: using it again is refused before a feed is made.
+  const feedsBefore = dave.feedStore.feeds.length
+  await expect(dave.joinParty(code)).rejects.toMatchObject({ code: 'PARTY_EXISTS' })
+  expect(dave.feedStore.feeds.length).toBe(feedsBefore)
   expect(davesParty.properties.get('title')).toBe('club')
   expect(davesParty.role).toBe('writer')
   await davesParty.database.createItem({ type: 'note', props: { by: 'dave' } })

@@ -21,16 +21,24 @@ export interface HandshakeOptions {
 }
 
 /**
- * The invitee's handshake: parses the code, meets the greeter on the invitation's topic (a secret invitation:
- * only the peer whose authenticated key the code names; an offline invitation: any member of the party), opens the
- * invitation channel on that connection and runs the credentials handshake. Throws InvitationError: INVALID_CODE,
- * INVALID_SECRET, WRONG_SECRET, TOO_MANY_ATTEMPTS, EXPIRED, USED_UP, NOT_A_MEMBER, UNREACHABLE, ...
+ * The invitation code, parsed, once it is known to be usable with `secret` (nothing is created before that).
+ * Throws InvitationError INVALID_CODE or INVALID_SECRET.
  */
-export async function runJoinHandshake (codeText: string, secret: string | undefined, options: HandshakeOptions): Promise<JoinResult> {
+export function parseJoinCode (codeText: string, secret: string | undefined): InvitationCode {
   const code = decodeInvitationCode(codeText)
   if (code.kind === 'secret' && (secret === undefined || secret === '')) {
     throw new InvitationError('INVALID_SECRET', 'this invitation needs the secret the greeter shows')
   }
+  return code
+}
+
+/**
+ * The invitee's handshake (`code` from parseJoinCode): meets the greeter on the invitation's topic (a secret invitation:
+ * only the peer whose authenticated key the code names; an offline invitation: any member of the party), opens the
+ * invitation channel on that connection and runs the credentials handshake. Throws InvitationError: INVALID_CODE,
+ * INVALID_SECRET, WRONG_SECRET, TOO_MANY_ATTEMPTS, EXPIRED, USED_UP, NOT_A_MEMBER, UNREACHABLE, ...
+ */
+export async function runJoinHandshake (code: InvitationCode, secret: string | undefined, options: HandshakeOptions): Promise<JoinResult> {
   const topic = invitationTopic(code)
   const { network } = options
   // Counted: if this instance already holds the party (or greets on this topic), leaving below keeps its join.
