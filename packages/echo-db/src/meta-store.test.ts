@@ -45,3 +45,24 @@ test('unknown and duplicate parties are typed errors naming the key', async () =
     await db.close()
   }
 })
+
+test('changes of one party made at once all land (none overwrites another)', async () => {
+  const db = new Level<string, string>(dir)
+  const store = new MetaStore(db)
+  try {
+    await store.addParty(record('aa'))
+    const feeds = Array.from({ length: 20 }, (_, i) => `g${i}`)
+    const added = await Promise.all([
+      ...feeds.map(async (feed) => await store.addFeed('aa', feed)),
+      store.setPartyOpen('aa', false).then(() => true),
+      store.addFeed('aa', 'g3'), // the same feed twice at once: recorded once, and one call says so
+      store.addFeed('zz', 'f').catch(() => true) // a failed change of another party does not hold this one up
+    ])
+    expect(added.filter((a) => !a)).toHaveLength(1)
+    const saved = await store.getParty('aa')
+    expect(saved?.feedKeys).toEqual(['f0', 'f1', ...feeds])
+    expect(saved?.open).toBe(false)
+  } finally {
+    await db.close()
+  }
+})
