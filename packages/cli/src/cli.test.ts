@@ -186,8 +186,10 @@ describe('items', () => {
     const unknown = await echodb(['set', p, 'ffffffffffffffffffffffffffffffff', 'x=1'])
     expect(unknown.code).toBe(1)
     oneErrorLine(unknown.stderr, /no item f{32} in party/)
-    // A full id always works.
+    // A full id always works; so does the 8-character short id lists show, for items of one writer too.
     expect(JSON.parse((await echodb(['get', p, ids[16], '--json'])).stdout).properties).toEqual({ i: 16 })
+    expect(new Set(ids.map((id) => id.slice(0, 8))).size).toBe(ids.length)
+    expect(JSON.parse((await echodb(['get', p, ids[3].slice(0, 8), '--json'])).stdout).properties).toEqual({ i: 3 })
   })
 
   test('malformed key=value is refused before anything is written', async () => {

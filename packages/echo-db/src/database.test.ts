@@ -5,8 +5,8 @@ import { decodeItem, encodeItem } from './item-store'
 
 const FEED = 'aa'.repeat(32)
 const IDENTITY = new Uint8Array(32).fill(1)
-/** An item id in FEED's id space (its first 8 bytes are FEED's). */
-const ownId = (byte: string): string => FEED.slice(0, 16) + byte.repeat(8)
+/** An item id in FEED's id space (its last 8 bytes are FEED's first 8). */
+const ownId = (byte: string): string => byte.repeat(8) + FEED.slice(0, 16)
 
 /**
  * A one-writer pipeline: every write becomes the next "block", its messages are round-tripped through the wire
@@ -108,7 +108,7 @@ test('bad item messages are rejected with reasons and change nothing', async () 
 test('items are created in the writing feed\'s id space; the system item only in the genesis block, once', async () => {
   const { db, deliver, rejections } = pipeline()
   const created = await db.createItem()
-  expect(created.id).toMatch(new RegExp(`^${FEED.slice(0, 16)}[0-9a-f]{16}$`))
+  expect(created.id).toMatch(new RegExp(`^[0-9a-f]{16}${FEED.slice(0, 16)}$`))
   const system = (byte: string): echo.IItemMessage => ({ itemId: ownId(byte), genesis: { modelType: ObjectModel.type.url, modelVersion: 1, system: true } })
   deliver([system('01'), system('02')], 0, 0, true)
   expect(db.systemItem?.id).toBe(ownId('01'))

@@ -9,8 +9,8 @@ import { decodeItem, encodeItem } from './item-store'
 
 const FEEDS = ['aa', 'bb', 'cc'].map((b) => b.repeat(32))
 const IDENTITY = new Uint8Array(32).fill(1)
-// Created on feed 0, so in its id space (the first 8 bytes are its key's).
-const ids = Array.from({ length: 5 }, (_, i) => FEEDS[0].slice(0, 16) + String(i + 1).repeat(16))
+// Created on feed 0, so in its id space (the last 8 bytes are its key's first 8).
+const ids = Array.from({ length: 5 }, (_, i) => String(i + 1).repeat(16) + FEEDS[0].slice(0, 16))
 
 interface Message { message: echo.IItemMessage, meta: ItemMessageMeta }
 

@@ -46,7 +46,7 @@ function fullDigest (db: Database): string {
 }
 
 /** Item `n` in the fuzzed feed's id space. */
-const ID = (n: number): string => feedId.slice(0, 16) + n.toString(16).padStart(16, '0')
+const ID = (n: number): string => n.toString(16).padStart(16, '0') + feedId.slice(0, 16)
 const URLS = [ObjectModel.type.url, CounterModel.type.url, MessengerModel.type.url, TextModel.type.url, 'example.com/model/unknown']
 
 /** A database with a few items of every kind, and the valid messages that built it. */

@@ -208,7 +208,7 @@ export async function runHostileHarness (options: HostileOptions): Promise<Hosti
     const credentialBlock = (credential: SignedCredential): Uint8Array => block([envelope({ credential })])
     const own = hostile.ownFeed
     /** An item id in `feed`'s id space (a genesis elsewhere is INVALID_ITEM_ID before anything else is checked). */
-    const idOn = (feed: Feed, byte: string): string => feed.id.slice(0, 16) + byte.repeat(8)
+    const idOn = (feed: Feed, byte: string): string => byte.repeat(8) + feed.id.slice(0, 16)
 
     /** Appends raw bytes to a hostile feed; returns the block index. */
     const append = async (feed: Feed, bytes: Uint8Array): Promise<number> => {
