@@ -84,6 +84,9 @@ async function main (): Promise<void> {
     const { suite } = require(join(__dirname, file)) as { suite: Suite }
     console.error(`[${kind}] ${suite.name} ...`)
     await suite.run((figure) => {
+      // One name, one measurement: a baseline is looked up by name, so a second figure of a name would be
+      // compared against whichever came last.
+      if (figures.some((f) => f.name === figure.name)) throw new Error(`figure ${figure.name} reported twice (again by ${suite.name})`)
       figures.push(figure)
       console.error(`  ${figure.name}: ${format(figure.value)} ${figure.unit}`)
     })
