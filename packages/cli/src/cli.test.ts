@@ -121,6 +121,44 @@ describe('parties', () => {
     expect(JSON.parse((await echodb(['party', 'list', '--json'])).stdout)).toEqual([])
   })
 
+  test('remove a member; yourself and non-members are refused', async () => {
+    const ada = await profile('Ada')
+    const bob = await profile('Bob')
+    const bobKey = JSON.parse((await bob(['whoami', '--json'])).stdout).publicKey as string
+    const adaKey = JSON.parse((await ada(['whoami', '--json'])).stdout).publicKey as string
+    const id = (await ada(['party', 'create'])).stdout.trim()
+    expect((await ada(['admit', id.slice(0, 8), bobKey])).code).toBe(0)
+
+    const self = await ada(['party', 'remove', id.slice(0, 8), adaKey.slice(0, 8)])
+    expect(self.code).toBe(1)
+    oneErrorLine(self.stderr, /you cannot remove yourself/)
+    const stranger = await ada(['party', 'remove', id.slice(0, 8), (bobKey[0] === 'f' ? '0' : 'f') + bobKey.slice(1, 8)])
+    expect(stranger.code).toBe(1)
+    oneErrorLine(stranger.stderr, /no member [0-9a-f]{8} in party/)
+
+    const removed = await ada(['party', 'remove', id.slice(0, 8), bobKey.slice(0, 6), '--json'])
+    expect(removed.code).toBe(0)
+    expect(JSON.parse(removed.stdout)).toEqual({ party: id, removed: bobKey, displayName: null })
+    const members = JSON.parse((await ada(['party', 'members', id, '--json'])).stdout) as Array<{ identityKey: string, removed: boolean }>
+    expect(members.find((m) => m.identityKey === bobKey)?.removed).toBe(true)
+    expect((await ada(['party', 'members', id])).stdout).toContain(`${bobKey.slice(0, 8)}  writer  (no name) (removed)`)
+    expect((await ada(['party', 'list', '--json'])).stdout).toContain('"members":1')
+    // A removed member is no longer one to remove.
+    const again = await ada(['party', 'remove', id.slice(0, 8), bobKey.slice(0, 6)])
+    expect(again.code).toBe(1)
+    oneErrorLine(again.stderr, /no member [0-9a-f]{6} in party/)
+  })
+
+  test('close a party: listed as closed, not opened at start-up, opened again by a command that names it', async () => {
+    const echodb = await profile()
+    const id = (await echodb(['party', 'create', '--title', 'Old'])).stdout.trim()
+    expect((await echodb(['party', 'close', id.slice(0, 8)])).stdout).toBe(`closed party ${id.slice(0, 8)}\n`)
+    expect((await echodb(['party', 'list'])).stdout).toBe(`${id.slice(0, 8)}  closed \n`)
+    expect(JSON.parse((await echodb(['party', 'close', id, '--json'])).stdout)).toEqual({ id, closed: true, wasOpen: false })
+    expect((await echodb(['party', 'members', id.slice(0, 8)])).code).toBe(0)
+    expect((await echodb(['party', 'list'])).stdout).toContain(`${id.slice(0, 8)}  admin   1 member, 0 items  Old`)
+  })
+
   test('unknown and malformed party ids', async () => {
     const echodb = await profile()
     const id = (await echodb(['party', 'create'])).stdout.trim()
@@ -225,7 +263,7 @@ describe('usage', () => {
   test('help, version, unknown commands and options, argument counts', async () => {
     const helped = await cli(['help'])
     expect(helped.code).toBe(0)
-    for (const word of ['init', 'whoami', 'party create', 'party list', 'party members', 'invite', 'join', 'admit', 'item create', 'set', 'get', 'list', 'watch', 'dht']) {
+    for (const word of ['init', 'whoami', 'party create', 'party list', 'party members', 'party remove', 'party close', 'invite', 'join', 'admit', 'item create', 'set', 'get', 'list', 'watch', 'dht']) {
       expect(helped.stdout).toContain(`  ${word} `)
     }
     expect((await cli(['--help'])).stdout).toBe(helped.stdout)
@@ -239,7 +277,7 @@ describe('usage', () => {
     for (const [argv, pattern] of [
       [['frobnicate'], /unknown command "frobnicate"/],
       [['party'], /party needs a subcommand: create, list, members/],
-      [['party', 'delete'], /unknown command "party delete" \(party has create, list, members\)/],
+      [['party', 'delete'], /unknown command "party delete" \(party has create, list, members, remove, close\)/],
       [['whoami', '--bogus'], /unknown option --bogus/],
       [['whoami', '--title', 'x'], /whoami does not take --title/],
       [['get', 'ab'], /get: missing arguments \(usage: echodb get <party> <item>/],

@@ -4,7 +4,7 @@ import { Context, type Command } from './command'
 import { dht } from './commands/dht'
 import { admit, invite, join } from './commands/invite'
 import { get, itemCreate, list, set } from './commands/items'
-import { partyCreate, partyList, partyMembers } from './commands/party'
+import { partyClose, partyCreate, partyList, partyMembers, partyRemove } from './commands/party'
 import { init, whoami } from './commands/profile'
 import { syncCommand, watch } from './commands/watch'
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors'
@@ -16,7 +16,7 @@ const log = debug('echo:cli:run')
 
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [
-  init, whoami, partyCreate, partyList, partyMembers, invite, join, admit, itemCreate, set, get, list, watch, syncCommand, dht
+  init, whoami, partyCreate, partyList, partyMembers, partyRemove, partyClose, invite, join, admit, itemCreate, set, get, list, watch, syncCommand, dht
 ]
 
 /** Options every command takes. */

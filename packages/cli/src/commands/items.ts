@@ -7,21 +7,22 @@ import { openEcho, pullParty, pushFeeds, seconds, syncTimeout, wantsNetwork } fr
 import { resolveItem, resolveParty } from '../resolve'
 import { assignmentsToProps, parseAssignment, parseKey, type Assignment } from '../values'
 
-type Access = 'read' | 'write'
+/** 'read-write': catches up first, then writes (what it writes depends on what it has read). */
+type Access = 'read' | 'write' | 'read-write'
 
 /**
  * Opens the profile and the party named by the first argument, runs `body`, and closes. With --sync (or
  * --bootstrap/--host) it is online: a read first catches up with the peers; a write waits until a peer holds it.
  */
-async function withParty (ctx: Context, access: Access, body: (party: Party, echo: ECHO) => Promise<void>): Promise<number> {
+export async function withParty (ctx: Context, access: Access, body: (party: Party, echo: ECHO) => Promise<void>): Promise<number> {
   const online = wantsNetwork(ctx)
   const timeout = online ? syncTimeout(ctx) : 0
   const echo = await openEcho(ctx, online)
   try {
     const party = await resolveParty(echo, ctx.args[0])
-    if (online && access === 'read') await pullParty(ctx, party, timeout)
+    if (online && access !== 'write') await pullParty(ctx, party, timeout)
     await body(party, echo)
-    if (online && access === 'write' && !await pushFeeds(ctx, [party.ownFeed], timeout)) {
+    if (online && access !== 'read' && !await pushFeeds(ctx, [party.ownFeed], timeout)) {
       ctx.status(`echodb: saved here, but no peer took it within ${seconds(timeout)}; it goes out the next time you are online with the party`)
     }
   } finally {

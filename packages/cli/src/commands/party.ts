@@ -1,8 +1,10 @@
 import type { Party } from '@echodb/echo-db'
 import type { Command, Context } from '../command'
 import { hex, partyTitle, plural, shortId } from '../format'
+import { CliError } from '../errors'
 import { openProfile } from '../profile'
-import { resolveParty } from '../resolve'
+import { matchPrefix, resolveParty } from '../resolve'
+import { withParty } from './items'
 
 export const partyCreate: Command = {
   words: ['party', 'create'],
@@ -77,7 +79,7 @@ export const partyList: Command = {
 export const partyMembers: Command = {
   words: ['party', 'members'],
   usage: '<party>',
-  summary: "list a party's members, their roles and names",
+  summary: "list a party's members (removed ones marked), their roles and names",
   options: [],
   args: { min: 1, max: 1 },
   async run (ctx: Context) {
@@ -85,7 +87,8 @@ export const partyMembers: Command = {
     try {
       const party = await resolveParty(echo, ctx.args[0])
       const me = hex(echo.identity.publicKey)
-      const members = party.members.value.map((m) => ({
+      // Removed members too, marked: who was in the party explains whose items are there.
+      const members = party.partyState.listMembers({ includeRemoved: true }).map((m) => ({
         identityKey: hex(m.identityKey),
         role: m.role,
         displayName: m.displayName,
@@ -100,6 +103,48 @@ export const partyMembers: Command = {
           ctx.out(`${shortId(m.identityKey)}  ${m.role.padEnd(6)}  ${m.displayName ?? '(no name)'}${notes === '' ? '' : ' ' + notes}`)
         }
       }
+    } finally {
+      await echo.close()
+    }
+    return 0
+  }
+}
+
+export const partyRemove: Command = {
+  words: ['party', 'remove'],
+  usage: '<party> <member> [--sync]',
+  summary: "remove a member (admins only); their writes so far stay, later ones don't count",
+  options: ['sync', 'bootstrap', 'host', 'timeout'],
+  args: { min: 2, max: 2 },
+  async run (ctx: Context) {
+    // Online, it catches up first: the member's writes this peer has processed are the ones that stay valid.
+    return await withParty(ctx, 'read-write', async (party, echo) => {
+      const me = hex(echo.identity.publicKey)
+      const current = party.members.value.filter((m) => !m.removed).map((m) => ({ id: hex(m.identityKey), value: m }))
+      const member = matchPrefix('member', ctx.args[1], current, `in party ${shortId(party.id)} ("echodb party members" lists them)`)
+      if (hex(member.identityKey) === me) throw new CliError('INVALID_ARGUMENT', 'you cannot remove yourself from a party')
+      await party.removeMember(member.identityKey)
+      const name = member.displayName ?? '(no name)'
+      if (ctx.json) ctx.outJson({ party: party.id, removed: hex(member.identityKey), displayName: member.displayName ?? null })
+      else ctx.out(`removed ${name} (${shortId(hex(member.identityKey))}) from party ${shortId(party.id)}`)
+    })
+  }
+}
+
+export const partyClose: Command = {
+  words: ['party', 'close'],
+  usage: '<party>',
+  summary: 'close a party: it is neither opened nor synced until a command names it again',
+  options: [],
+  args: { min: 1, max: 1 },
+  async run (ctx: Context) {
+    const echo = await openProfile(ctx.home)
+    try {
+      const party = matchPrefix('party', ctx.args[0], echo.parties.value.map((p) => ({ id: p.id, value: p })), 'in this profile ("echodb party list" shows them)')
+      const wasOpen = party.isOpen
+      if (wasOpen) await party.close()
+      if (ctx.json) ctx.outJson({ id: party.id, closed: true, wasOpen })
+      else ctx.out(wasOpen ? `closed party ${shortId(party.id)}` : `party ${shortId(party.id)} was already closed`)
     } finally {
       await echo.close()
     }
