@@ -1,5 +1,5 @@
 import { echo } from '@echodb/proto'
-import { CounterModel, createModelFactory, ModelFactory, ObjectModel, type OrderStamp } from '@echodb/models'
+import { CounterModel, createModelFactory, defineModelType, ModelFactory, ObjectModel, Reference, type OrderStamp } from '@echodb/models'
 import { Database, type ItemMessageMeta, type ItemRejection } from './database'
 import { decodeItem, encodeItem } from './item-store'
 
@@ -12,14 +12,14 @@ const ownId = (byte: string): string => byte.repeat(8) + FEED.slice(0, 16)
  * A one-writer pipeline: every write becomes the next "block", its messages are round-tripped through the wire
  * encoding and processed in order, as the PartyProcessor does for a local feed.
  */
-function pipeline (factory: ModelFactory = createModelFactory()) {
+function pipeline (factory: ModelFactory = createModelFactory(), party = { key: new Uint8Array(32).fill(9), others: (key: Uint8Array): Database | undefined => undefined }) {
   let block = 0
   const rejections: ItemRejection[] = []
   const db: Database = new Database({
-    partyKey: new Uint8Array(32).fill(9),
+    partyKey: party.key,
     factory,
     feedKey: Buffer.from(FEED, 'hex'),
-    database: () => undefined,
+    database: party.others,
     write: async (messages) => {
       await Promise.resolve()
       deliver(messages.map((m) => echo.Envelope.decode(echo.Envelope.encode(m).finish()).item as echo.IItemMessage), block++)
@@ -136,6 +136,83 @@ test('items of an unregistered model stay dormant with their mutations and come 
   expect((item.model as CounterModel).value).toBe(7)
   copy.factory.register(CounterModel.type)
   expect((copy.db.getItem(id)!.model as CounterModel).value).toBe(7)
+})
+
+test('links: ends resolve when present, survive a snapshot record, and bad ends are refused before writing', async () => {
+  const { db, deliver } = pipeline()
+  const ada = await db.createItem({ type: 'person', props: { name: 'Ada' } })
+  const bob = await db.createItem({ type: 'person', props: { name: 'Bob' } })
+  const knows = await db.createLink<ObjectModel>(ada, bob.id, { type: 'knows', props: { since: 1843 } })
+  expect(knows.link).toEqual({ sourceId: ada.id, targetId: bob.id })
+  expect([knows.source, knows.target]).toEqual([ada, bob])
+  expect(knows.model.get('since')).toBe(1843)
+  expect(db.select({ type: 'knows' }).value).toEqual([knows])
+  expect(ada.link).toBeUndefined()
+  expect(ada.source).toBeUndefined()
+
+  // An end that has not arrived (or never will) reads as undefined; the link itself is kept.
+  const missing = ownId('0e')
+  deliver([{ itemId: ownId('0f'), genesis: { modelType: ObjectModel.type.url, modelVersion: 1, itemType: 'knows', link: { sourceId: ada.id, targetId: missing } } }], 10)
+  const dangling = db.getItem(ownId('0f'))!
+  expect(dangling.source).toBe(ada)
+  expect(dangling.target).toBeUndefined()
+
+  const copy = pipeline()
+  for (const item of db.items) copy.db.restoreItem(decodeItem(encodeItem(item)))
+  const restored = copy.db.getItem(knows.id)!
+  expect(restored.link).toEqual(knows.link)
+  expect(restored.source?.id).toBe(ada.id)
+
+  await expect(db.createLink(ada, 'not-an-id')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('not-an-id') })
+  expect(db.size).toBe(4)
+})
+
+test('references in properties resolve to items of this party or of another open party', async () => {
+  const otherKey = new Uint8Array(32).fill(7)
+  const open = new Map<string, Database>()
+  const others = (key: Uint8Array): Database | undefined => open.get(Buffer.from(key).toString('hex'))
+  const home = pipeline(createModelFactory(), { key: new Uint8Array(32).fill(9), others })
+  const away = pipeline(createModelFactory(), { key: otherKey, others })
+  const shop = await home.db.createItem({ type: 'shop', props: { name: 'corner' } })
+  const recipe = await away.db.createItem({ type: 'recipe', props: { name: 'bread' } })
+
+  const local = home.db.createReference(shop, new Uint8Array(32).fill(9)) // our own party: no key stored
+  expect(local.partyKey).toBeUndefined()
+  const remote = home.db.createReference(recipe, otherKey)
+  const list = await home.db.createItem<ObjectModel>({ type: 'list', props: { at: local, for: remote } })
+
+  // The references went through the wire encoding and came back as References.
+  const at = list.model.get('at') as Reference
+  const forRecipe = list.model.get('for') as Reference
+  expect(at).toBeInstanceOf(Reference)
+  expect(Buffer.from(forRecipe.partyKey!)).toEqual(Buffer.from(otherKey))
+  expect(home.db.resolve(at)).toBe(shop)
+  // Another party's item resolves only while that party is open.
+  expect(home.db.resolve(forRecipe)).toBeUndefined()
+  open.set(Buffer.from(otherKey).toString('hex'), away.db)
+  expect(home.db.resolve(forRecipe)).toBe(recipe)
+  expect(home.db.resolve(new Reference(ownId('99')))).toBeUndefined()
+})
+
+test('an item of a model version the registered type cannot read stays dormant (UNSUPPORTED_VERSION) and comes alive where it can', async () => {
+  const { db, deliver, rejections } = pipeline()
+  const id = ownId('ab')
+  const increment = (by: number): Uint8Array => CounterModel.type.mutationCodec.encode({ delta: by })
+  deliver([{ itemId: id, genesis: { modelType: CounterModel.type.url, modelVersion: 2, itemType: 'score' } }], 0)
+  deliver([{ itemId: id, mutation: { model: increment(4) } }], 1)
+  const item = db.getItem(id)!
+  expect(rejections).toEqual([])
+  expect(item.dormant).toMatchObject({ reason: 'UNSUPPORTED_VERSION', message: expect.stringContaining('not 2') })
+  expect(() => item.model).toThrow(/dormant/)
+  expect(db.select({ type: 'score' }).value).toEqual([item])
+
+  // A peer whose counter reads version 2 restores the record with the held mutation applied.
+  const counterV2 = defineModelType({ ...CounterModel.type, version: 2, reads: [1, 2] })
+  const newer = pipeline(new ModelFactory().register(ObjectModel.type).register(counterV2))
+  newer.db.restoreItem(decodeItem(encodeItem(item)))
+  const revived = newer.db.getItem(id)!
+  expect(revived.dormant).toBeUndefined()
+  expect((revived.model as CounterModel).value).toBe(4)
 })
 
 test('a snapshot record restores an item exactly', async () => {
