@@ -19,9 +19,14 @@ export function matchPrefix<T> (kind: string, ref: string, candidates: Iterable<
   throw new CliError('AMBIGUOUS_ID', `${kind} id ${ref} is ambiguous: it starts ${listed}${more}; give more characters`)
 }
 
+/** The party named by `ref` (an id prefix), open or closed as it is. */
+export function findParty (echo: ECHO, ref: string): Party {
+  return (ref.length === 64 ? echo.getParty(ref) : undefined) ?? matchPrefix('party', ref, echo.parties.value.map((p) => ({ id: p.id, value: p })), 'in this profile ("echodb party list" shows them)')
+}
+
 /** The party named by `ref` (an id prefix), opened if it was closed. */
 export async function resolveParty (echo: ECHO, ref: string): Promise<Party> {
-  const party = (ref.length === 64 ? echo.getParty(ref) : undefined) ?? matchPrefix('party', ref, echo.parties.value.map((p) => ({ id: p.id, value: p })), 'in this profile ("echodb party list" shows them)')
+  const party = findParty(echo, ref)
   if (!party.isOpen) await party.open()
   return party
 }

@@ -3,7 +3,7 @@ import type { Command, Context } from '../command'
 import { hex, partyTitle, plural, shortId } from '../format'
 import { CliError } from '../errors'
 import { openProfile } from '../profile'
-import { matchPrefix, resolveParty } from '../resolve'
+import { findParty, matchPrefix, resolveParty } from '../resolve'
 import { withParty } from './items'
 
 export const partyCreate: Command = {
@@ -140,7 +140,7 @@ export const partyClose: Command = {
   async run (ctx: Context) {
     const echo = await openProfile(ctx.home)
     try {
-      const party = matchPrefix('party', ctx.args[0], echo.parties.value.map((p) => ({ id: p.id, value: p })), 'in this profile ("echodb party list" shows them)')
+      const party = findParty(echo, ctx.args[0])
       const wasOpen = party.isOpen
       if (wasOpen) await party.close()
       if (ctx.json) ctx.outJson({ id: party.id, closed: true, wasOpen })
