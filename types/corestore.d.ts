@@ -45,6 +45,8 @@ declare module 'corestore' {
 
     ready (): Promise<void>
     close (): Promise<void>
+    /** The key pair `get({ name })` gives the core of that name (derived from the primary key; nothing is stored). */
+    createKeyPair (name: string, ns?: Uint8Array): Promise<Hypercore.KeyPair>
     /** A new session of a core; creates it in storage (atomically, with its key pair if any) unless told not to. */
     get (opts: Corestore.GetOptions | Uint8Array): Hypercore
     /** Discovery keys of every core held in storage (a readable stream). */

@@ -81,6 +81,26 @@ describe('FeedStore', () => {
     expect(again?.length).toBe(3)
   })
 
+  test('a reserved feed exists only once created, with the key pair and feed key it promised', async () => {
+    const dir = await cleanup.dir()
+    const first = await FeedStore.open(dir)
+    const kept = await first.reserveFeed()
+    const dropped = await first.reserveFeed()
+    expect(kept.key.equals(dropped.key)).toBe(false)
+    expect(feedKeyFromSigner(kept.keyPair.publicKey).equals(kept.key)).toBe(true)
+    expect(first.feeds).toHaveLength(0)
+    const feed = await first.createFeed(kept)
+    expect(feed.key.equals(kept.key)).toBe(true)
+    expect(feed.keyPair?.secretKey.equals(kept.keyPair.secretKey)).toBe(true)
+    expect(feed.writable).toBe(true)
+    await first.close()
+
+    // The dropped reservation left nothing behind; the created one is ours after reopen.
+    const second = await cleanup.store(dir)
+    expect(second.feeds.map((f) => f.id)).toEqual([feed.id])
+    expect(second.getFeed(kept.key)?.writable).toBe(true)
+  })
+
   test('refuses work after close', async () => {
     const store = await cleanup.store()
     await store.close()

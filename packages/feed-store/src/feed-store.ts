@@ -4,11 +4,25 @@ import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import debug from 'debug'
 import type { Duplex } from 'streamx'
-import { Feed } from './feed'
+import { Feed, feedKeyFromSigner, type KeyPair } from './feed'
 import { FeedStoreClosedError, InvalidFeedKeyError, reason } from './feed-errors'
 import { FEED_KEY_BYTES, type FeedId, type FeedKeyLike, feedId } from './timeframe'
 
 const log = debug('echo:feed-store:feed-store')
+
+/** A feed's key pair before the feed exists (FeedStore.reserveFeed). */
+export interface FeedReservation {
+  /** The Corestore name the key pair is derived from. */
+  readonly name: string
+  /** The feed's key (the hash of the manifest naming the signer, as for every feed). */
+  readonly key: Buffer
+  /** The signer's key pair, as `feed.keyPair` will be. */
+  readonly keyPair: KeyPair
+}
+
+function newFeedName (): string {
+  return `echo-feed-${randomBytes(16).toString('hex')}`
+}
 
 export interface FeedStoreEvents {
   /** A feed joined the store: created, opened by key, or loaded at open. */
@@ -71,13 +85,32 @@ export class FeedStore extends EventEmitter<FeedStoreEvents> {
     return this.byId.get(typeof key === 'string' ? key : feedId(key))
   }
 
-  /** Creates a new writable feed with a fresh Ed25519 key pair (derived from the store's seed and kept in it). */
-  async createFeed (): Promise<Feed> {
+  /**
+   * Creates a new writable feed with a fresh Ed25519 key pair (derived from the store's seed and kept in it), or
+   * the feed of `reservation` with the key pair it promised.
+   */
+  async createFeed (reservation?: FeedReservation): Promise<Feed> {
     this.checkOpen()
-    const name = `echo-feed-${randomBytes(16).toString('hex')}`
+    const name = reservation?.name ?? newFeedName()
     const feed = await this.load(this.corestore.get({ name }))
+    if (reservation !== undefined && !feed.key.equals(reservation.key)) {
+      throw new Error(`feed ${feed.id} was created with another key than its reservation promised`)
+    }
     log('created feed %s', feed.id)
     return feed
+  }
+
+  /**
+   * The key pair of a feed that does not exist yet: nothing is stored until `createFeed(reservation)`, which makes
+   * it with exactly these keys. For keys that must be signed with before it is known the feed will be kept (the
+   * invitation handshake): a reservation that is dropped leaves nothing behind.
+   */
+  async reserveFeed (): Promise<FeedReservation> {
+    this.checkOpen()
+    const name = newFeedName()
+    const keyPair = await this.corestore.createKeyPair(name)
+    const publicKey = Buffer.from(keyPair.publicKey)
+    return { name, key: feedKeyFromSigner(publicKey), keyPair: { publicKey, secretKey: Buffer.from(keyPair.secretKey!) } }
   }
 
   /**

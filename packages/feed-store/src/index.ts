@@ -8,7 +8,7 @@ export {
 export { FEED_KEY_BYTES, type FeedId, type FeedKeyLike, MAX_TIMEFRAME_LENGTH, Timeframe, feedId } from './timeframe'
 export { type DecodedFeedBlock, decodeFeedBlock, encodeFeedBlock, framedSize, varintSize } from './feed-block'
 export { Feed, type KeyPair, RECENT_APPENDED_BYTES, feedKeyFromSigner } from './feed'
-export { FeedStore, type FeedStoreEvents } from './feed-store'
+export { FeedStore, type FeedReservation, type FeedStoreEvents } from './feed-store'
 export {
   DEFAULT_MAX_BLOCK_BYTES, FeedWriter, type FeedWriterOptions, MIN_MAX_BLOCK_BYTES, type Position
 } from './feed-writer'
