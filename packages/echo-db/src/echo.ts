@@ -230,15 +230,17 @@ export class ECHO {
     this._assertOpen()
     const network = this.network
     if (network === undefined) throw new DatabaseError('NO_NETWORK', 'joining a party needs an ECHO instance created with `network` options')
-    // A bad code, a missing secret or a party we hold already is refused before a feed is created for it.
+    // A bad code, a missing secret or a party we hold already is refused before anything else.
     const parsed = parseJoinCode(code, secret)
     if (parsed.kind === 'member' && this.getParty(parsed.partyKey) !== undefined) {
       throw new DatabaseError('PARTY_EXISTS', `this instance is already in party ${parsed.partyKey.toString('hex')}`)
     }
     const timeout = options.timeout ?? DEFAULT_JOIN_TIMEOUT
     const started = Date.now()
-    const feed = await this._feedStore.createFeed()
-    const result = await runJoinHandshake(parsed, secret, { network, identity: this._identity, feed, displayName: this._displayName, timeout })
+    // The feed is reserved, not created: a failed handshake (wrong secret, unreachable greeter) leaves no feed.
+    const reservation = await this._feedStore.reserveFeed()
+    const result = await runJoinHandshake(parsed, secret, { network, identity: this._identity, feed: reservation, displayName: this._displayName, timeout })
+    const feed = await this._feedStore.createFeed(reservation)
     const party = await this.addJoinedParty({
       partyKey: result.partyKey,
       genesisFeedKey: result.genesisFeedKey,

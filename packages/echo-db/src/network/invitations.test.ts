@@ -73,6 +73,8 @@ test('three wrong secrets kill an invitation; the invitee gets typed errors with
   expect(invitation.announced).toBe(true)
   await expect(mallory.joinParty(invitation.code, invitation.secret, { timeout: 5000 })).rejects.toMatchObject({ code: 'TOO_MANY_ATTEMPTS' })
   expect(party.members.value).toHaveLength(1)
+  // Failed handshakes leave no feed behind (the invitee's feed is only reserved until it is admitted).
+  expect(mallory.feedStore.feeds).toHaveLength(0)
 })
 
 test('expired, cancelled and malformed invitations are refused with a reason', async () => {

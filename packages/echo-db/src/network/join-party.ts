@@ -4,7 +4,8 @@ import {
   acceptInvitation, decodeInvitationCode, invitationChannelId, invitationTopic, InvitationError, joinAsMember,
   openInvitationChannel, type InvitationCode, type JoinResult, type Signer
 } from '@echodb/credentials'
-import type { Feed } from '@echodb/feed-store'
+import type { FeedReservation } from '@echodb/feed-store'
+import { LookAgain } from './look-again'
 import type { SwarmNetwork } from './swarm-network'
 
 const log = debug('echo:echo-db:join-party')
@@ -14,8 +15,8 @@ export const DEFAULT_JOIN_TIMEOUT = 30_000
 export interface HandshakeOptions {
   network: SwarmNetwork
   identity: Signer
-  /** Our new feed for the party (admitted by the greeter for writers and admins). */
-  feed: Feed
+  /** Our new feed for the party, reserved: it is created only if the handshake succeeds (the greeter admits it). */
+  feed: FeedReservation
   displayName?: string
   timeout: number
 }
@@ -45,6 +46,9 @@ export async function runJoinHandshake (code: InvitationCode, secret: string | u
   const session = network.join(topic, { server: false, client: true })
   const deadline = Date.now() + options.timeout
   const tried = new Set<Hyperswarm.Connection>()
+  // Joining right after the invitation was made, our one lookup can come before the greeter's announce, and
+  // Hyperswarm would look again only in 10 minutes: look again soon (a person is waiting).
+  const lookAgain = new LookAgain(session, () => tried.size === 0, { firstMs: 250 })
   try {
     for (;;) {
       const connection = await nextConnection(network, code, tried, deadline)
@@ -58,12 +62,13 @@ export async function runJoinHandshake (code: InvitationCode, secret: string | u
         log('peer %s does not serve the invitation: %s', connection.remotePublicKey.toString('hex').slice(0, 8), (err as Error).message)
         continue
       }
-      const joinOptions = { identity: options.identity, feed: options.feed.keyPair!, displayName: options.displayName, timeout: remaining }
+      const joinOptions = { identity: options.identity, feed: options.feed.keyPair, displayName: options.displayName, timeout: remaining }
       return code.kind === 'secret'
         ? await acceptInvitation(channel, code, secret as string, joinOptions)
         : await joinAsMember(channel, code, joinOptions)
     }
   } finally {
+    lookAgain.stop()
     // Only our own join: the party's join of its topic (a member join's topic is the party's) stays.
     await network.leave(topic, session).catch(() => {})
   }
