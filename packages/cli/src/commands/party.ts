@@ -120,7 +120,7 @@ export const partyRemove: Command = {
     // Online, it catches up first: the member's writes this peer has processed are the ones that stay valid.
     return await withParty(ctx, 'read-write', async (party, echo) => {
       const me = hex(echo.identity.publicKey)
-      const current = party.members.value.filter((m) => !m.removed).map((m) => ({ id: hex(m.identityKey), value: m }))
+      const current = party.members.value.map((m) => ({ id: hex(m.identityKey), value: m })) // current members only
       const member = matchPrefix('member', ctx.args[1], current, `in party ${shortId(party.id)} ("echodb party members" lists them)`)
       if (hex(member.identityKey) === me) throw new CliError('INVALID_ARGUMENT', 'you cannot remove yourself from a party')
       await party.removeMember(member.identityKey)
