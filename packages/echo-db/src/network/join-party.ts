@@ -36,8 +36,9 @@ export function parseJoinCode (codeText: string, secret: string | undefined): In
 /**
  * The invitee's handshake (`code` from parseJoinCode): meets the greeter on the invitation's topic (a secret invitation:
  * only the peer whose authenticated key the code names; an offline invitation: any member of the party), opens the
- * invitation channel on that connection and runs the credentials handshake. Throws InvitationError: INVALID_CODE,
- * INVALID_SECRET, WRONG_SECRET, TOO_MANY_ATTEMPTS, EXPIRED, USED_UP, NOT_A_MEMBER, UNREACHABLE, ...
+ * invitation channel on that connection and runs the credentials handshake. Throws InvitationError: WRONG_SECRET,
+ * TOO_MANY_ATTEMPTS, EXPIRED, USED_UP, NOT_A_MEMBER, UNREACHABLE, ... (a malformed code or a missing secret is
+ * parseJoinCode's to refuse).
  */
 export async function runJoinHandshake (code: InvitationCode, secret: string | undefined, options: HandshakeOptions): Promise<JoinResult> {
   const topic = invitationTopic(code)
